@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dataworks-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dataworks-exporter", targets: ["dataworks-exporter"]),
+        .library(name: "DataWorksAPI", targets: ["DataWorksAPI"]),
+        .library(name: "DataWorksExporter", targets: ["DataWorksExporter"]),
+        .library(name: "DataWorksSimulator", targets: ["DataWorksSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, nothing else.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
+        .target(name: "CExporterShims", dependencies: ["CCurl", "CMicroHTTPD"]),
+
+        // The two C bridges.
+        .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl"]),
+        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD"]),
+
+        // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
+        .target(
+            name: "DataWorksAPI",
+            dependencies: [
+                "CurlClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A local DataWorks API that checks signatures and injects faults.
+        .target(name: "DataWorksSimulator", dependencies: ["DataWorksAPI", "HTTPServer"]),
+        // Config, collection, exposition, HTTP handlers.
+        .target(
+            name: "DataWorksExporter",
+            dependencies: [
+                "DataWorksAPI",
+                "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "dataworks-exporter",
+            dependencies: [
+                "DataWorksExporter",
+                "DataWorksSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
+        .testTarget(
+            name: "DataWorksAPITests",
+            dependencies: ["DataWorksAPI"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksExporter"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["DataWorksExporter", "DataWorksSimulator", "CurlClient", "HTTPServer"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system && target.name != "CExporterShims" {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,70 @@
+/// One HTTP header field, as sent or received.
+public struct HTTPHeader: Sendable, Hashable {
+    /// The field name, as written on the wire (case preserved).
+    public var name: String
+    /// The field value, without surrounding white space.
+    public var value: String
+
+    /// Creates a header field.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A request for ``CurlHTTPClient/send(_:)``.
+public struct HTTPRequest: Sendable {
+    /// The method, for example `POST` or `GET`.
+    public var method: String
+    /// The absolute URL, for example `https://dataworks.cn-zhangjiakou.aliyuncs.com/` or `http://127.0.0.1:8080/`.
+    public var url: String
+    /// Header fields in the order they are sent. libcurl adds none of its own beyond `Host`, `Content-Length`
+    /// and `Accept-Encoding` unless these are given here.
+    public var headers: [HTTPHeader]
+    /// The exact body bytes; empty for none.
+    public var body: [UInt8]
+    /// The time allowed to establish the connection (TCP and TLS).
+    public var connectTimeout: Duration
+    /// The time allowed for the whole transfer, connection included.
+    public var timeout: Duration
+
+    /// Creates a request.
+    public init(
+        method: String,
+        url: String,
+        headers: [HTTPHeader] = [],
+        body: [UInt8] = [],
+        connectTimeout: Duration = .seconds(5),
+        timeout: Duration = .seconds(10)
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+    }
+}
+
+/// A complete response from ``CurlHTTPClient/send(_:)``.
+public struct HTTPResponse: Sendable {
+    /// The HTTP status code, for example 200 or 429.
+    public var status: Int
+    /// The header fields of the final response (not of any `100 Continue` or proxy `CONNECT` answer).
+    public var headers: [HTTPHeader]
+    /// The body bytes.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: [HTTPHeader], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The value of the first header field named `name`, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+}

@@ -1,0 +1,2 @@
+import DataWorksAPI
+import HTTPServer
