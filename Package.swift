@@ -50,6 +50,7 @@ let package = Package(
         .target(
             name: "DataWorksExporter",
             dependencies: [
+                "CurlClient",
                 "DataWorksAPI",
                 "HTTPServer",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,2 +1,113 @@
-import DataWorksAPI
-import HTTPServer
+import CurlClient
+public import DataWorksAPI
+import Foundation
+public import HTTPServer
+public import Logging
+
+/// The running exporter: the libcurl client, the DataWorks API client, the collector, and the HTTP server,
+/// wired from an ``ExporterConfig``.
+public final class Exporter: Sendable {
+    /// The default port, outside the fully allocated exporter range 9100–9999.
+    public static let defaultPort = 19520
+
+    /// Web settings from the command line.
+    public struct Options: Sendable {
+        /// `--web.listen-address`, repeatable: `host:port`, `[v6]:port` or `:port`.
+        public var listenAddresses: [String]
+        /// `--web.telemetry-path`.
+        public var telemetryPath: String
+
+        /// Creates options.
+        public init(listenAddresses: [String] = [":\(Exporter.defaultPort)"], telemetryPath: String = "/metrics") {
+            self.listenAddresses = listenAddresses
+            self.telemetryPath = telemetryPath
+        }
+    }
+
+    /// The API counters this exporter serves.
+    public let apiMetrics: APIMetrics
+    /// The collector behind `/metrics`.
+    public let collector: Collector
+    private let transport: CurlHTTPClient
+    private let server: HTTPServer
+
+    /// Starts serving.
+    ///
+    /// - Parameters:
+    ///   - config: The validated configuration.
+    ///   - credentialsProvider: Where AccessKeys come from.
+    ///   - options: Listen addresses and telemetry path.
+    ///   - logger: Receives collection failures and server events.
+    /// - Throws: `TransportError` when libcurl cannot start, `ServerError` when a listen address cannot be bound.
+    public init(
+        config: ExporterConfig,
+        credentialsProvider: any CredentialsProvider,
+        options: Options = Options(),
+        logger: Logger
+    ) throws {
+        let settings = config.dataworks
+        let transport = try CurlHTTPClient(
+            configuration: .init(maxConcurrentTransfers: settings.concurrency)
+        )
+        let apiMetrics = APIMetrics()
+        let client = DataWorksClient(
+            configuration: .init(
+                endpointOverride: settings.endpoint,
+                network: settings.network,
+                signatureVersion: settings.signature,
+                connectTimeout: settings.connectTimeout,
+                requestTimeout: settings.requestTimeout,
+                retries: settings.retries,
+                userAgentSuffix: settings.userAgent
+            ),
+            credentialsProvider: credentialsProvider,
+            transport: transport,
+            observer: apiMetrics,
+            logger: logger
+        )
+        let items = config.targets.flatMap { target in
+            target.deploymentIds.map { id in
+                Collector.Item(key: DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id))
+            }
+        }
+        let collector = Collector(
+            client: client,
+            items: items,
+            settings: .init(
+                concurrency: settings.concurrency,
+                maxBudget: config.collector.scrapeTimeout,
+                timeoutOffset: config.collector.timeoutOffset,
+                cacheTTL: config.collector.cacheTTL
+            ),
+            logger: logger
+        )
+        let renderer = MetricsRenderer()
+        let routes = Routes(
+            telemetryPath: options.telemetryPath,
+            summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
+        ) { scrapeTimeout in
+            let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
+            return renderer.render(snapshot: snapshot, api: await apiMetrics.current)
+        }
+        do {
+            self.server = try HTTPServer(configuration: .init(listenAddresses: options.listenAddresses)) { request in
+                await routes.handle(request)
+            }
+        } catch {
+            transport.shutdown()
+            throw error
+        }
+        self.transport = transport
+        self.apiMetrics = apiMetrics
+        self.collector = collector
+    }
+
+    /// The bound ports, one per listen address.
+    public var ports: [Int] { server.ports }
+
+    /// Stops the server (draining in-flight scrapes) and the libcurl client. Idempotent.
+    public func stop() async {
+        await server.stop()
+        transport.shutdown()
+    }
+}

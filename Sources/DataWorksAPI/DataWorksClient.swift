@@ -1,0 +1,222 @@
+import CurlClient
+import Foundation
+import Logging
+
+/// Receives one call per HTTP request that ``DataWorksClient`` sends, for self-metrics.
+///
+/// Implementations must be cheap: they run on the request path.
+public protocol APIRequestObserver: Sendable {
+    /// A request to `action` (e.g. `GetDeployment`) finished after `duration`, with `error` when it failed.
+    func requestFinished(action: String, duration: Duration, error: APIError?) async
+    /// A failed request to `action` will be sent again, for `reason` (`throttled`, `timeout`, `server_error`,
+    /// `connect`; see ``APIError/retryReason``).
+    func retryScheduled(action: String, reason: String) async
+}
+
+/// The workspace a call addresses: the ProjectId or the ProjectIdentifier (API parameters `ProjectId`,
+/// `ProjectIdentifier`).
+public enum ProjectReference: Sendable, Hashable, CustomStringConvertible {
+    /// `ProjectId`, the workspace's numeric ID.
+    case id(Int64)
+    /// `ProjectIdentifier`, the workspace's English name, e.g. `dw_project`.
+    case identifier(String)
+
+    /// The API parameter that carries this reference.
+    public var parameter: (name: String, value: String) {
+        switch self {
+        case .id(let id): ("ProjectId", String(id))
+        case .identifier(let identifier): ("ProjectIdentifier", identifier)
+        }
+    }
+
+    /// The ProjectId as decimal, or the ProjectIdentifier: the `project` label value.
+    public var description: String { parameter.value }
+}
+
+/// Calls the DataWorks OpenAPI (version 2020-05-18): signs each attempt afresh, sends it through libcurl,
+/// decodes the answer, and retries retryable failures while the deadline allows.
+///
+/// Thread safety: every method may be called from any task.
+public final class DataWorksClient: Sendable {
+    /// Client settings.
+    public struct Configuration: Sendable {
+        /// An explicit endpoint (`http://127.0.0.1:8080`, `https://host:port`, or `host`); nil to derive it from the
+        /// RegionId.
+        public var endpointOverride: String?
+        /// Public or VPC endpoints.
+        public var network: Endpoint.Network
+        /// V3 (`ACS3-HMAC-SHA256`, the default) or V1 (`HMAC-SHA1`).
+        public var signatureVersion: SignatureVersion
+        /// Time allowed to connect (TCP and TLS). Default 5 s, as the SDK.
+        public var connectTimeout: Duration
+        /// Time allowed for one attempt. Default 10 s, as the SDK's read timeout.
+        public var requestTimeout: Duration
+        /// Retries after the first attempt, for retryable failures only. Default 2.
+        public var retries: Int
+        /// Text appended to the `user-agent` header.
+        public var userAgentSuffix: String?
+
+        /// Creates a configuration.
+        public init(
+            endpointOverride: String? = nil,
+            network: Endpoint.Network = .public,
+            signatureVersion: SignatureVersion = .v3,
+            connectTimeout: Duration = .seconds(5),
+            requestTimeout: Duration = .seconds(10),
+            retries: Int = 2,
+            userAgentSuffix: String? = nil
+        ) {
+            self.endpointOverride = endpointOverride
+            self.network = network
+            self.signatureVersion = signatureVersion
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.retries = max(0, retries)
+            self.userAgentSuffix = userAgentSuffix
+        }
+    }
+
+    /// The API version this client speaks.
+    public static let apiVersion = "2020-05-18"
+
+    /// The settings this client runs with.
+    public let configuration: Configuration
+    private let transport: CurlHTTPClient
+    private let credentialsProvider: any CredentialsProvider
+    private let observer: (any APIRequestObserver)?
+    private let logger: Logger
+    private let userAgent: String
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: Endpoint, signature, timeouts, retries.
+    ///   - credentialsProvider: Where AccessKeys come from; asked before every attempt.
+    ///   - transport: The libcurl client (its concurrency cap bounds this client's).
+    ///   - observer: Told about every request and retry.
+    ///   - logger: For retries and failures; never given secrets.
+    public init(
+        configuration: Configuration,
+        credentialsProvider: any CredentialsProvider,
+        transport: CurlHTTPClient,
+        observer: (any APIRequestObserver)? = nil,
+        logger: Logger = Logger(label: "dataworks.api")
+    ) {
+        self.configuration = configuration
+        self.credentialsProvider = credentialsProvider
+        self.transport = transport
+        self.observer = observer
+        self.logger = logger
+        var userAgent = "dataworks-exporter (Linux) libcurl"
+        if let suffix = configuration.userAgentSuffix, !suffix.isEmpty {
+            userAgent += " " + suffix
+        }
+        self.userAgent = userAgent
+    }
+
+    /// Calls `GetDeployment` for one deployment.
+    ///
+    /// - Parameters:
+    ///   - regionId: The RegionId, e.g. `cn-zhangjiakou`; selects the endpoint (not sent).
+    ///   - project: `ProjectId` or `ProjectIdentifier`.
+    ///   - deploymentId: `DeploymentId`.
+    ///   - deadline: No attempt starts, and no attempt runs, past this instant.
+    /// - Returns: `Data.Deployment` of the answer.
+    /// - Throws: ``APIError`` for every failure of the call (the last attempt's), ``CredentialsError`` when no
+    ///   AccessKey could be had, `CancellationError` when the task was cancelled.
+    public func getDeployment(
+        regionId: String,
+        project: ProjectReference,
+        deploymentId: Int64,
+        deadline: ContinuousClock.Instant
+    ) async throws -> Deployment {
+        let parameters = [("DeploymentId", String(deploymentId)), project.parameter]
+        let response = try await call(action: "GetDeployment", regionId: regionId, parameters: parameters, deadline: deadline)
+        return try ResponseDecoder.getDeployment(response).deployment
+    }
+
+    /// Sends `action` with `parameters`, retrying retryable failures with full jitter while `deadline` allows.
+    func call(
+        action: String,
+        regionId: String,
+        parameters: [(String, String)],
+        deadline: ContinuousClock.Instant
+    ) async throws -> HTTPResponse {
+        let endpoint = try Endpoint.resolve(
+            regionId: regionId,
+            network: configuration.network,
+            override: configuration.endpointOverride
+        )
+        let clock = ContinuousClock()
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            let remaining = clock.now.duration(to: deadline)
+            let credentials = try await credentialsProvider.credentials()
+            let request = makeRequest(
+                action: action,
+                endpoint: endpoint,
+                parameters: parameters,
+                credentials: credentials,
+                timeout: min(configuration.requestTimeout, remaining)
+            )
+            let started = clock.now
+            let failure: APIError
+            do {
+                let response = try await transport.send(request)
+                do {
+                    try ResponseDecoder.check(response)
+                    await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: nil)
+                    return response
+                } catch let error as APIError {
+                    failure = error
+                }
+            } catch let error as TransportError {
+                failure = .transport(error)
+            }
+            await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: failure)
+            guard attempt < configuration.retries, let reason = failure.retryReason else {
+                throw failure
+            }
+            let delay = backoff(attempt: attempt, error: failure)
+            // Retry only when the delay plus a useful attempt still fit before the deadline.
+            guard clock.now.advanced(by: delay + .milliseconds(100)) < deadline else {
+                throw failure
+            }
+            await observer?.retryScheduled(action: action, reason: reason)
+            logger.debug(
+                "retrying API request",
+                metadata: ["action": "\(action)", "reason": "\(reason)", "delay_ms": "\(delay.milliseconds)"]
+            )
+            try await Task.sleep(for: delay)
+            attempt += 1
+        }
+    }
+
+    /// Full-jitter exponential backoff (base 100 ms, cap 2 s), or the server's `x-acs-retry-after` when it gave one.
+    func backoff(attempt: Int, error: APIError) -> Duration {
+        if let retryAfter = error.retryAfter {
+            return min(retryAfter, .seconds(10))
+        }
+        let ceiling = min(2_000, 100 << min(attempt + 1, 10))
+        return .milliseconds(Int.random(in: 0...ceiling))
+    }
+
+    func makeRequest(
+        action: String,
+        endpoint: Endpoint,
+        parameters: [(String, String)],
+        credentials: Credentials,
+        timeout: Duration
+    ) -> HTTPRequest {
+        fatalError("adapt to the signer")
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

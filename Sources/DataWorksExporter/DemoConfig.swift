@@ -1,0 +1,19 @@
+extension ExporterConfig {
+    /// The configuration of `--demo`: the simulator at `endpoint`, in the demo workspace (cn-zhangjiakou, ProjectId
+    /// 10000), watching `deploymentIds`, with retries off so injected faults show at once.
+    ///
+    /// - Throws: ``ConfigError`` only if `endpoint` is not a valid endpoint.
+    public static func demo(endpoint: String, deploymentIds: [Int64]) throws -> ExporterConfig {
+        let yaml = """
+            dataworks:
+              endpoint: "\(endpoint)"
+              retries: 0
+            targets:
+              - region_id: cn-zhangjiakou
+                project_id: 10000
+                deployment_ids: [\(deploymentIds.map(String.init).joined(separator: ", "))]
+
+            """
+        return try parse(yaml: yaml, file: "<demo>")
+    }
+}

@@ -1,0 +1,82 @@
+public import DataWorksAPI
+
+/// The exporter's counters of API requests, errors, retries and latencies (`dataworks_api_*`).
+///
+/// Counters only grow for the life of the process. Error codes are bounded: known codes are pre-set to 0, and
+/// beyond ``maxDistinctCodes`` further unknown codes are counted under `other`.
+public actor APIMetrics: APIRequestObserver {
+    /// Upper bounds of the request duration histogram, in seconds.
+    public static let durationBuckets: [Double] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// Retry reasons pre-set to 0 (see ``APIError/retryReason``).
+    public static let retryReasons = ["connect", "server_error", "throttled", "timeout"]
+    /// The most distinct error codes kept per action before new ones count as `other`.
+    public static let maxDistinctCodes = 64
+
+    /// The request latency histogram of one action.
+    public struct Histogram: Sendable, Equatable {
+        /// Per bucket of ``APIMetrics/durationBuckets``, the count of observations at or below its bound (not
+        /// cumulative across buckets: each observation is counted in its first bucket only).
+        public var bucketCounts: [UInt64]
+        /// The total of all observations, in seconds.
+        public var sum: Double
+        /// How many observations.
+        public var count: UInt64
+    }
+
+    /// A point-in-time copy of every counter.
+    public struct Values: Sendable, Equatable {
+        /// `dataworks_api_requests_total` by action.
+        public var requests: [String: UInt64]
+        /// `dataworks_api_errors_total` by action, then code.
+        public var errors: [String: [String: UInt64]]
+        /// `dataworks_api_retries_total` by action, then reason.
+        public var retries: [String: [String: UInt64]]
+        /// `dataworks_api_request_duration_seconds` by action.
+        public var durations: [String: Histogram]
+    }
+
+    private var values: Values
+
+    /// Creates the counters with every known code and retry reason pre-set to 0 for `actions`.
+    public init(actions: [String] = ["GetDeployment"]) {
+        var values = Values(requests: [:], errors: [:], retries: [:], durations: [:])
+        for action in actions {
+            values.requests[action] = 0
+            values.errors[action] = Dictionary(uniqueKeysWithValues: APIError.knownErrorCodes.map { ($0, 0) })
+            values.retries[action] = Dictionary(uniqueKeysWithValues: Self.retryReasons.map { ($0, 0) })
+            values.durations[action] = Self.emptyHistogram
+        }
+        self.values = values
+    }
+
+    private static var emptyHistogram: Histogram {
+        Histogram(bucketCounts: Array(repeating: 0, count: durationBuckets.count), sum: 0, count: 0)
+    }
+
+    /// A copy of every counter.
+    public var current: Values { values }
+
+    public func requestFinished(action: String, duration: Duration, error: APIError?) {
+        values.requests[action, default: 0] += 1
+        let seconds = duration.seconds
+        var histogram = values.durations[action] ?? Self.emptyHistogram
+        if let index = Self.durationBuckets.firstIndex(where: { seconds <= $0 }) {
+            histogram.bucketCounts[index] += 1
+        }
+        histogram.sum += seconds
+        histogram.count += 1
+        values.durations[action] = histogram
+        guard let error else { return }
+        var codes = values.errors[action] ?? [:]
+        var code = error.metricCode
+        if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
+            code = "other"
+        }
+        codes[code, default: 0] += 1
+        values.errors[action] = codes
+    }
+
+    public func retryScheduled(action: String, reason: String) {
+        values.retries[action, default: [:]][reason, default: 0] += 1
+    }
+}

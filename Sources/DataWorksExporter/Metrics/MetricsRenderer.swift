@@ -1,0 +1,288 @@
+public import DataWorksAPI
+
+/// Turns a ``Snapshot`` and the exporter's own counters into the text exposition format 0.0.4.
+///
+/// The families and their HELP texts are the metric contract of `DESIGN.md`; dashboards and alert rules depend on
+/// them. Output order is stable: families in a fixed order, deployments in configuration order.
+public struct MetricsRenderer: Sendable {
+    /// The `status` label values, in output order, and the DataWorks `Status` code each stands for
+    /// (`unknown` covers every other code, and a missing one).
+    public static let statusLabels: [(label: String, code: Int?)] = [
+        ("ready", 0), ("success", 1), ("failure", 2), ("rejected", 6), ("unknown", nil),
+    ]
+    /// The longest `error_message` label value, in characters; longer messages are cut and end in `…`.
+    public static let maxErrorMessageLength = 256
+
+    /// Creates a renderer.
+    public init() {}
+
+    /// The `status` label for a DataWorks `Status` code: `ready` (0), `success` (1), `failure` (2), `rejected` (6),
+    /// `unknown` for anything else.
+    public static func statusLabel(_ code: Int?) -> String {
+        statusLabels.first { $0.code != nil && $0.code == code }?.label ?? "unknown"
+    }
+
+    /// The `from_environment` label for `FromEnvironment`: 0 local, 1 development.
+    public static func fromEnvironmentLabel(_ code: Int?) -> String {
+        switch code {
+        case 0: "local"
+        case 1: "development"
+        default: "unknown"
+        }
+    }
+
+    /// The `to_environment` label for `ToEnvironment`: 1 development, 2 production.
+    public static func toEnvironmentLabel(_ code: Int?) -> String {
+        switch code {
+        case 1: "development"
+        case 2: "production"
+        default: "unknown"
+        }
+    }
+
+    /// Renders every family.
+    ///
+    /// - Parameters:
+    ///   - snapshot: The deployments and the collection's duration and budget.
+    ///   - api: The API counters.
+    ///   - includeProcessMetrics: Whether to add the `process_*` families read from `/proc/self`.
+    /// - Returns: The body of a `/metrics` answer.
+    public func render(snapshot: Snapshot, api: APIMetrics.Values, includeProcessMetrics: Bool = true) -> [UInt8] {
+        var writer = ExpositionWriter()
+        writeDeployments(snapshot, into: &writer)
+        writeAPI(api, into: &writer)
+        writeCollection(snapshot, into: &writer)
+        writer.family("dataworks_exporter_build_info", type: .gauge, help: "A metric with a constant '1' value labeled by version, revision, and swiftversion from which dataworks-exporter was built.")
+        writer.sample(
+            "dataworks_exporter_build_info",
+            labels: [
+                ("revision", BuildInfo.revision), ("swiftversion", BuildInfo.swiftVersion),
+                ("version", BuildInfo.version),
+            ],
+            value: 1
+        )
+        if includeProcessMetrics {
+            ProcessMetrics.write(into: &writer)
+        }
+        return writer.bytes
+    }
+
+    private func identity(_ key: DeploymentKey) -> [(String, String)] {
+        [("region_id", key.regionId), ("project", key.project.description), ("deployment_id", String(key.deploymentId))]
+    }
+
+    private func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) {
+        let withData = snapshot.deployments.compactMap { sample in sample.deployment.map { (sample.key, $0) } }
+
+        writer.family(
+            "dataworks_deployment_status",
+            type: .gauge,
+            help: "Current status of the deployment: 1 for the status it is in (ready, success, failure, rejected, unknown), 0 for the others."
+        )
+        for (key, deployment) in withData {
+            let current = Self.statusLabel(deployment.status)
+            for status in Self.statusLabels {
+                writer.sample(
+                    "dataworks_deployment_status",
+                    labels: identity(key) + [("status", status.label)],
+                    value: status.label == current ? 1 : 0
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_deployment_info",
+            type: .gauge,
+            help: "Static metadata of the deployment (Name, FromEnvironment, ToEnvironment); always 1."
+        )
+        for (key, deployment) in withData {
+            writer.sample(
+                "dataworks_deployment_info",
+                labels: identity(key) + [
+                    ("name", deployment.name ?? ""),
+                    ("from_environment", Self.fromEnvironmentLabel(deployment.fromEnvironment)),
+                    ("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment)),
+                ],
+                value: 1
+            )
+        }
+
+        writer.family(
+            "dataworks_deployment_create_timestamp_seconds",
+            type: .gauge,
+            help: "When the deployment was created (CreateTime), in seconds since the Unix epoch."
+        )
+        for (key, deployment) in withData {
+            if let createTime = deployment.createTime {
+                writer.sample(
+                    "dataworks_deployment_create_timestamp_seconds",
+                    labels: identity(key),
+                    value: Double(createTime) / 1_000
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_deployment_execute_timestamp_seconds",
+            type: .gauge,
+            help: "When the deployment was executed (ExecuteTime), in seconds since the Unix epoch; absent until executed."
+        )
+        for (key, deployment) in withData {
+            if let executeTime = deployment.executeTime, executeTime > 0 {
+                writer.sample(
+                    "dataworks_deployment_execute_timestamp_seconds",
+                    labels: identity(key),
+                    value: Double(executeTime) / 1_000
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_deployment_execution_latency_seconds",
+            type: .gauge,
+            help: "ExecuteTime minus CreateTime of the deployment, in seconds; absent until executed."
+        )
+        for (key, deployment) in withData {
+            if let executeTime = deployment.executeTime, executeTime > 0, let createTime = deployment.createTime {
+                writer.sample(
+                    "dataworks_deployment_execution_latency_seconds",
+                    labels: identity(key),
+                    value: Double(executeTime - createTime) / 1_000
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_deployment_fetch_success",
+            type: .gauge,
+            help: "1 if the last GetDeployment call for this deployment succeeded, 0 if it failed or did not finish within the scrape budget."
+        )
+        for sample in snapshot.deployments {
+            writer.sample(
+                "dataworks_deployment_fetch_success",
+                labels: identity(sample.key),
+                value: sample.fetchSucceeded ? 1 : 0
+            )
+        }
+
+        writer.family(
+            "dataworks_deployment_last_fetch_success_timestamp_seconds",
+            type: .gauge,
+            help: "When this deployment's data was last fetched successfully, in seconds since the Unix epoch."
+        )
+        for sample in snapshot.deployments {
+            if let timestamp = sample.lastSuccessTimestamp, sample.deployment != nil {
+                writer.sample(
+                    "dataworks_deployment_last_fetch_success_timestamp_seconds",
+                    labels: identity(sample.key),
+                    value: timestamp
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_deployment_error_info",
+            type: .gauge,
+            help: "The failure reason (ErrorMessage) of a deployment whose status is failure; always 1, present only while failed."
+        )
+        for (key, deployment) in withData where deployment.status == 2 {
+            writer.sample(
+                "dataworks_deployment_error_info",
+                labels: identity(key) + [("error_message", Self.truncated(deployment.errorMessage ?? ""))],
+                value: 1
+            )
+        }
+    }
+
+    /// `message` cut to ``maxErrorMessageLength`` characters.
+    static func truncated(_ message: String) -> String {
+        guard message.count > maxErrorMessageLength else { return message }
+        return String(message.prefix(maxErrorMessageLength - 1)) + "…"
+    }
+
+    private func writeAPI(_ api: APIMetrics.Values, into writer: inout ExpositionWriter) {
+        writer.family(
+            "dataworks_api_requests_total",
+            type: .counter,
+            help: "HTTP requests sent to the DataWorks API, retries included."
+        )
+        for action in api.requests.keys.sorted() {
+            writer.sample("dataworks_api_requests_total", labels: [("action", action)], value: Double(api.requests[action] ?? 0))
+        }
+
+        writer.family(
+            "dataworks_api_errors_total",
+            type: .counter,
+            help: "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, client_parse, http_<status>)."
+        )
+        for action in api.errors.keys.sorted() {
+            let codes = api.errors[action] ?? [:]
+            for code in codes.keys.sorted() {
+                writer.sample(
+                    "dataworks_api_errors_total",
+                    labels: [("action", action), ("code", code)],
+                    value: Double(codes[code] ?? 0)
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_api_retries_total",
+            type: .counter,
+            help: "DataWorks API requests sent again after a retryable failure, by reason."
+        )
+        for action in api.retries.keys.sorted() {
+            let reasons = api.retries[action] ?? [:]
+            for reason in reasons.keys.sorted() {
+                writer.sample(
+                    "dataworks_api_retries_total",
+                    labels: [("action", action), ("reason", reason)],
+                    value: Double(reasons[reason] ?? 0)
+                )
+            }
+        }
+
+        writer.family(
+            "dataworks_api_request_duration_seconds",
+            type: .histogram,
+            help: "Latency of DataWorks API requests, in seconds."
+        )
+        for action in api.durations.keys.sorted() {
+            guard let histogram = api.durations[action] else { continue }
+            var cumulative: UInt64 = 0
+            var buckets: [(upperBound: Double, cumulativeCount: UInt64)] = []
+            for (bound, count) in zip(APIMetrics.durationBuckets, histogram.bucketCounts) {
+                cumulative += count
+                buckets.append((bound, cumulative))
+            }
+            writer.histogram(
+                "dataworks_api_request_duration_seconds",
+                labels: [("action", action)],
+                buckets: buckets,
+                sum: histogram.sum,
+                count: histogram.count
+            )
+        }
+    }
+
+    private func writeCollection(_ snapshot: Snapshot, into writer: inout ExpositionWriter) {
+        writer.family(
+            "dataworks_up",
+            type: .gauge,
+            help: "1 if the last collection fetched every configured deployment, 0 otherwise."
+        )
+        writer.sample("dataworks_up", labels: [], value: snapshot.isUp ? 1 : 0)
+        writer.family(
+            "dataworks_scrape_duration_seconds",
+            type: .gauge,
+            help: "How long the last collection took, in seconds."
+        )
+        writer.sample("dataworks_scrape_duration_seconds", labels: [], value: snapshot.durationSeconds)
+        writer.family(
+            "dataworks_scrape_timeout_seconds",
+            type: .gauge,
+            help: "The time budget of the last collection, in seconds: the scrape timeout minus the offset, capped by collector.scrape_timeout."
+        )
+        writer.sample("dataworks_scrape_timeout_seconds", labels: [], value: snapshot.timeoutSeconds)
+    }
+}

@@ -1,0 +1,123 @@
+import DataWorksAPI
+import Foundation
+import HTTPServer
+
+/// A local DataWorks OpenAPI (2020-05-18) that serves `GetDeployment` and `ListDeployments` over libmicrohttpd.
+///
+/// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
+/// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
+/// nonces and stale dates with DataWorks' error codes. Faults can be injected per deployment (``inject(_:deploymentId:count:)``)
+/// or over HTTP (`POST /-/simulator/faults?deployment_id=…&fault=…&count=…`).
+///
+/// It is the demo's embedded upstream (`dataworks-exporter --demo`) and the integration tests' upstream. It listens on
+/// loopback only.
+public final class DataWorksSimulator: Sendable {
+    /// The AccessKey ID the simulator accepts. Not a real credential.
+    public static let accessKeyId = "LTAI5tSIMULATOR00000000"
+    /// The AccessKey secret the simulator accepts. Not a real credential.
+    public static let accessKeySecret = "simulator-secret-0000000000000000"
+
+    private let state: SimulatorState
+    private let server: HTTPServer
+
+    /// Starts serving on `listenAddress` (a loopback address; port 0 picks a free one).
+    ///
+    /// - Parameters:
+    ///   - deployments: What `GetDeployment` and `ListDeployments` answer with.
+    ///   - listenAddress: `127.0.0.1:0` by default.
+    /// - Throws: `ServerError` when the address cannot be bound.
+    public init(deployments: [SimulatedDeployment], listenAddress: String = "127.0.0.1:0") throws {
+        let state = SimulatorState(deployments: deployments)
+        self.state = state
+        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress])) { request in
+            await SimulatorHandler(state: state).handle(request)
+        }
+    }
+
+    /// The port the simulator listens on.
+    public var port: Int { server.ports.first ?? 0 }
+
+    /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234`.
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Makes the next `count` answers for `deploymentId` (GetDeployment) be `fault`; `nil` means until cleared.
+    public func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int? = 1) async {
+        await state.inject(fault, deploymentId: deploymentId, count: count)
+    }
+
+    /// Removes every injected fault.
+    public func clearFaults() async {
+        await state.clearFaults()
+    }
+
+    /// Adds or replaces a deployment.
+    public func upsert(_ deployment: SimulatedDeployment) async {
+        await state.upsert(deployment)
+    }
+
+    /// How many requests with a valid signature each action received.
+    public func requestCounts() async -> [String: Int] {
+        await state.requestCounts
+    }
+
+    /// Stops serving. Idempotent.
+    public func stop() async {
+        await server.stop()
+    }
+}
+
+/// The simulator's mutable state.
+actor SimulatorState {
+    private(set) var deployments: [Int64: SimulatedDeployment]
+    private var faults: [Int64: (fault: SimulatedFault, remaining: Int?)] = [:]
+    private(set) var requestCounts: [String: Int] = [:]
+    private var seenNonces: Set<String> = []
+    private var nonceOrder: [String] = []
+
+    init(deployments: [SimulatedDeployment]) {
+        self.deployments = Dictionary(deployments.map { ($0.deploymentId, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int?) {
+        faults[deploymentId] = (fault, count)
+    }
+
+    func clearFaults() {
+        faults = [:]
+    }
+
+    func upsert(_ deployment: SimulatedDeployment) {
+        deployments[deployment.deploymentId] = deployment
+    }
+
+    func countRequest(action: String) {
+        requestCounts[action, default: 0] += 1
+    }
+
+    /// Records a nonce; false when it was seen before (DataWorks answers `SignatureNonceUsed`).
+    func useNonce(_ nonce: String) -> Bool {
+        guard seenNonces.insert(nonce).inserted else { return false }
+        nonceOrder.append(nonce)
+        if nonceOrder.count > 100_000 {
+            seenNonces.subtract(nonceOrder.prefix(50_000))
+            nonceOrder.removeFirst(50_000)
+        }
+        return true
+    }
+
+    /// Takes the fault to apply to this answer for `deploymentId`, if any.
+    func takeFault(deploymentId: Int64) -> SimulatedFault? {
+        guard let entry = faults[deploymentId] else { return nil }
+        switch entry.remaining {
+        case nil:
+            return entry.fault
+        case let remaining?:
+            if remaining <= 1 {
+                faults[deploymentId] = nil
+            } else {
+                faults[deploymentId] = (entry.fault, remaining - 1)
+            }
+            return entry.fault
+        }
+    }
+}

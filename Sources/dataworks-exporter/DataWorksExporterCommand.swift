@@ -1,0 +1,196 @@
+import ArgumentParser
+import DataWorksAPI
+import DataWorksExporter
+import DataWorksSimulator
+import Dispatch
+import Foundation
+import Logging
+
+/// `dataworks-exporter`: parses flags, loads the config (or starts the demo), runs until SIGTERM or SIGINT.
+@main
+struct DataWorksExporterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataworks-exporter",
+        abstract: "Prometheus exporter for Alibaba Cloud DataWorks deployments (GetDeployment).",
+        version: "dataworks-exporter \(BuildInfo.version) (revision \(BuildInfo.revision), swift \(BuildInfo.swiftVersion))"
+    )
+
+    @Option(name: .customLong("config.file"), help: "Configuration file (YAML).")
+    var configFile = "dataworks.yml"
+
+    @Flag(name: .customLong("config.check"), help: "Validate the configuration file, then exit 0 (valid) or 1.")
+    var configCheck = false
+
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: "Address to listen on: host:port, [v6]:port or :port. Repeatable. (default: :\(Exporter.defaultPort))"
+    )
+    var listenAddresses: [String] = []
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
+    var telemetryPath = "/metrics"
+
+    @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt, json.")
+    var logFormat = "logfmt"
+
+    @Flag(
+        name: .customLong("demo"),
+        help: "Run against the built-in DataWorks simulator on loopback, with its own test AccessKey; no account needed."
+    )
+    var demo = false
+
+    func validate() throws {
+        guard Self.level(logLevel) != nil else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'")
+        }
+        guard LineLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'")
+        }
+        guard telemetryPath.hasPrefix("/"), !telemetryPath.hasPrefix("/-/"), telemetryPath != "/" else {
+            throw ValidationError("--web.telemetry-path must start with / and must not be / or under /-/")
+        }
+        if demo && configCheck {
+            throw ValidationError("--demo and --config.check cannot be combined")
+        }
+    }
+
+    static func level(_ name: String) -> Logger.Level? {
+        switch name {
+        case "debug": .debug
+        case "info": .info
+        case "warn": .warning
+        case "error": .error
+        default: nil
+        }
+    }
+
+    func run() async throws {
+        let format = LineLogHandler.Format(rawValue: logFormat) ?? .logfmt
+        let level = Self.level(logLevel) ?? .info
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "dataworks_exporter")
+
+        if configCheck {
+            do {
+                let config = try ExporterConfig.load(path: configFile)
+                let count = config.targets.reduce(0) { $0 + $1.deploymentIds.count }
+                print("\(configFile): valid: \(config.targets.count) target(s), \(count) deployment(s)")
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
+
+        let config: ExporterConfig
+        let credentials: any CredentialsProvider
+        var simulator: DataWorksSimulator?
+        if demo {
+            let now = Int64(Date().timeIntervalSince1970 * 1_000)
+            let deployments = SimulatedDeployment.demoSet(now: now)
+            let started = try DataWorksSimulator(deployments: deployments)
+            simulator = started
+            config = try ExporterConfig.demo(endpoint: started.endpoint, deploymentIds: deployments.map(\.deploymentId))
+            credentials = StaticCredentialsProvider(
+                credentials: Credentials(
+                    accessKeyId: DataWorksSimulator.accessKeyId,
+                    accessKeySecret: Secret(DataWorksSimulator.accessKeySecret),
+                    providerName: "static/demo"
+                )
+            )
+            logger.info("demo mode: built-in DataWorks simulator", metadata: ["endpoint": "\(started.endpoint)"])
+        } else {
+            do {
+                config = try ExporterConfig.load(path: configFile)
+            } catch {
+                logger.error("cannot load configuration", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            credentials = try Self.credentialsProvider(for: config, logger: logger)
+        }
+
+        let addresses = listenAddresses.isEmpty ? [":\(Exporter.defaultPort)"] : listenAddresses
+        let exporter: Exporter
+        do {
+            exporter = try Exporter(
+                config: config,
+                credentialsProvider: credentials,
+                options: .init(listenAddresses: addresses, telemetryPath: telemetryPath),
+                logger: logger
+            )
+        } catch {
+            logger.error("cannot start", metadata: ["error": "\(error)"])
+            await simulator?.stop()
+            throw ExitCode(1)
+        }
+        logger.info(
+            "listening",
+            metadata: [
+                "addresses": "\(addresses.joined(separator: ","))",
+                "ports": "\(exporter.ports.map(String.init).joined(separator: ","))",
+                "telemetry_path": "\(telemetryPath)",
+                "version": "\(BuildInfo.version)",
+                "credentials_provider": "\(credentials.name)",
+            ]
+        )
+        let signal = await Self.waitForTerminationSignal()
+        logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await exporter.stop()
+        await simulator?.stop()
+    }
+
+    /// The AccessKey source: the `*_file` pair from the config when set, else the default chain.
+    static func credentialsProvider(for config: ExporterConfig, logger: Logger) throws -> any CredentialsProvider {
+        if let idFile = config.dataworks.accessKeyIdFile, let secretFile = config.dataworks.accessKeySecretFile {
+            return try FileCredentialsProvider(accessKeyIdFile: idFile, accessKeySecretFile: secretFile)
+        }
+        return DefaultCredentialsChain(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Waits for SIGTERM or SIGINT and returns its name.
+    static func waitForTerminationSignal() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let once = ResumeOnce(continuation)
+            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { once.resume(name) }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+private enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    private static let lock = NSLock()
+
+    static func keep(_ source: any DispatchSourceSignal) {
+        lock.lock()
+        sources.append(source)
+        lock.unlock()
+    }
+}
+
+/// Resumes a continuation at most once, from any thread.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<String, Never>?
+
+    init(_ continuation: CheckedContinuation<String, Never>) {
+        self.continuation = continuation
+    }
+
+    func resume(_ value: String) {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume(returning: value)
+    }
+}
