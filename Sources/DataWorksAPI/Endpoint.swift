@@ -139,7 +139,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
                 || byte == UInt8(ascii: ":")
         }
-        guard hostAllowed else { throw .invalidOverride(text, reason: "host has characters other than letters, digits, '-', '.', '_'") }
+        guard hostAllowed else {
+            throw .invalidOverride(text, reason: "host has characters other than letters, digits, '-', '.', '_'")
+        }
         var port: Int?
         if let portText {
             guard !portText.isEmpty, portText.utf8.allSatisfy(isDigit), portText.count <= 5, let value = Int(portText),

@@ -88,7 +88,10 @@ public struct ProfileFileCredentialsProvider: CredentialsProvider {
     static func parseINI(_ text: String) -> [String: [String: String]] {
         var sections: [String: [String: String]] = [:]
         var current: String?
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for rawLine in text.split(
+            omittingEmptySubsequences: true,
+            whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        ) {
             var line = Substring(rawLine)
             if let comment = line.firstIndex(where: { $0 == "#" || $0 == ";" }) {
                 line = line[..<comment]

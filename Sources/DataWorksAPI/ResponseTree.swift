@@ -58,7 +58,10 @@ enum ResponseTree {
     ///
     /// For XML the root element's content is returned (the root name, e.g. `GetDeploymentResponse` or `Error`,
     /// is dropped), mirroring how the SDK reads XML error pages.
-    static func parse(body: [UInt8], contentType: String?) throws(BodyParseFailure) -> (root: String?, node: ResponseNode) {
+    static func parse(
+        body: [UInt8],
+        contentType: String?
+    ) throws(BodyParseFailure) -> (root: String?, node: ResponseNode) {
         let firstByte = body.first { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }
         guard let firstByte else { throw BodyParseFailure(reason: "empty body") }
         let isXML = firstByte == UInt8(ascii: "<") || (contentType?.lowercased().contains("xml") ?? false)
@@ -118,7 +121,12 @@ private final class XMLTreeBuilder: NSObject, XMLParserDelegate {
         stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+    func parser(
+        _ parser: XMLParser,
+        didEndElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?
+    ) {
         guard let frame = stack.popLast() else { return }
         let node: ResponseNode
         if frame.children.isEmpty {

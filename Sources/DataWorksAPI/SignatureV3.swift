@@ -1,5 +1,5 @@
-public import CurlClient
 internal import Crypto
+public import CurlClient
 
 /// ACS3-HMAC-SHA256 (signature V3), the SDK's default signature, as pure functions over values.
 ///

@@ -14,7 +14,10 @@ struct ACSTimestampTests {
         }
     }
 
-    @Test(arguments: ["", "2025-01-02 03:04:05Z", "2025-13-02T03:04:05Z", "2025-02-30T03:04:05Z", "2025-01-02T24:00:00Z", "2025-01-02T03:04:05"])
+    @Test(arguments: [
+        "", "2025-01-02 03:04:05Z", "2025-13-02T03:04:05Z", "2025-02-30T03:04:05Z", "2025-01-02T24:00:00Z",
+        "2025-01-02T03:04:05",
+    ])
     func rejectsMalformed(text: String) {
         #expect(ACSTimestamp.parse(text) == nil)
     }

@@ -81,7 +81,9 @@ struct APIErrorTests {
         let ignored = try error(
             status: 429,
             fixture: "error-throttling-user-429.json",
-            headers: [HTTPHeader(name: "x-acs-retry-after", value: "0"), HTTPHeader(name: "Retry-After", value: "soon")]
+            headers: [
+                HTTPHeader(name: "x-acs-retry-after", value: "0"), HTTPHeader(name: "Retry-After", value: "soon"),
+            ]
         )
         #expect(ignored.retryAfter == nil)
     }

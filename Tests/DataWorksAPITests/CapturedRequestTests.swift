@@ -23,7 +23,9 @@ struct CapturedRequestTests {
 
     /// Headers as the SDK sent them, without the ones the HTTP stack adds (`Accept-Encoding`, `Content-Length`).
     private func sdkHeaders(_ received: [String: Any]) -> [HTTPHeader] {
-        headerList(received["headers"]).filter { !["accept-encoding", "content-length"].contains($0.name.lowercased()) }
+        headerList(received["headers"]).filter {
+            !["accept-encoding", "content-length"].contains($0.name.lowercased())
+        }
     }
 
     private func endpoint(for received: [HTTPHeader]) throws -> Endpoint {

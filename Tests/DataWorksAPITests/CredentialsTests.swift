@@ -233,7 +233,9 @@ struct CredentialsTests {
             to: home + "/.alibabacloud/credentials.ini"
         )
         let chain = DefaultCredentialsChain(
-            environment: ["ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue, "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue],
+            environment: [
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue, "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue,
+            ],
             homeDirectory: home
         )
         do {

@@ -17,7 +17,11 @@ struct ResponseDecoderTests {
         )
     }
 
-    private func fixture(_ status: Int, _ name: String, contentType: String = "application/json;charset=utf-8") throws
+    private func fixture(
+        _ status: Int,
+        _ name: String,
+        contentType: String = "application/json;charset=utf-8"
+    ) throws
         -> HTTPResponse
     {
         HTTPResponse(
@@ -175,7 +179,8 @@ struct ResponseDecoderTests {
     }
 
     @Test func numericUIDsBecomeStrings() throws {
-        let body = #"{"Success":true,"Data":{"Deployment":{"CreatorId":1107550004253538,"HandlerId":"x","CheckingStatus":8}}}"#
+        let body =
+            #"{"Success":true,"Data":{"Deployment":{"CreatorId":1107550004253538,"HandlerId":"x","CheckingStatus":8}}}"#
         let decoded = try ResponseDecoder.decodeGetDeployment(response(200, body))
         #expect(decoded.deployment.creatorId == "1107550004253538")
         #expect(decoded.deployment.handlerId == "x")
@@ -196,7 +201,8 @@ struct ResponseDecoderTests {
     }
 
     @Test func successFalseOn200IsAnError() throws {
-        let body = #"{"RequestId":"r2","Success":false,"ErrorCode":"Invalid.Deployment.NotFound","ErrorMessage":"no","HttpStatusCode":200}"#
+        let body =
+            #"{"RequestId":"r2","Success":false,"ErrorCode":"Invalid.Deployment.NotFound","ErrorMessage":"no","HttpStatusCode":200}"#
         #expect {
             try ResponseDecoder.decodeGetDeployment(response(200, body))
         } throws: { error in

@@ -72,7 +72,11 @@ struct SignatureV1Tests {
             timestamp: fixedTimestamp,
             nonce: fixedNonce
         )
-        let built = SignedRequestBuilder.buildV1(action: "GetDeployment", parameters: ["DeploymentId": "1"], context: context)
+        let built = SignedRequestBuilder.buildV1(
+            action: "GetDeployment",
+            parameters: ["DeploymentId": "1"],
+            context: context
+        )
         #expect(
             built.query.map(\.name) == [
                 "Action", "Format", "Version", "Timestamp", "SignatureNonce", "SecurityToken", "SignatureMethod",

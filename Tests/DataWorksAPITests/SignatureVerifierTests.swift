@@ -13,7 +13,8 @@ struct SignatureVerifierTests {
         )
         return SignedRequestBuilder.build(
             action: "GetDeployment",
-            parameters: GetDeploymentRequest(deploymentId: 3_000_001, projectIdentifier: "dw_project~a b*c/é").parameters,
+            parameters: GetDeploymentRequest(deploymentId: 3_000_001, projectIdentifier: "dw_project~a b*c/é")
+                .parameters,
             context: context,
             signatureVersion: version
         )
@@ -71,7 +72,9 @@ struct SignatureVerifierTests {
     @Test(arguments: ["x-acs-date", "x-acs-action", "host", "x-acs-signature-nonce"])
     func v3TamperedHeaderIsRejected(name: String) throws {
         var request = try build().request
-        request.headers = request.headers.map { $0.name == name ? HTTPHeader(name: $0.name, value: $0.value + "x") : $0 }
+        request.headers = request.headers.map {
+            $0.name == name ? HTTPHeader(name: $0.name, value: $0.value + "x") : $0
+        }
         #expect(verify(request) == .failed(.signatureMismatch(expectedStringToSign: stringToSign(request))))
     }
 
@@ -205,12 +208,22 @@ struct SignatureVerifierTests {
         (query, body) = try v1Parts(built)
         query["Timestamp"] = "2025-01-02T03:04:06Z"
         #expect(
-            !SignatureVerifier.verifyV1(method: "POST", query: query, bodyParameters: body, secretForAccessKeyId: secretLookup)
-                .isOK
+            !SignatureVerifier.verifyV1(
+                method: "POST",
+                query: query,
+                bodyParameters: body,
+                secretForAccessKeyId: secretLookup
+            )
+            .isOK
         )
         query.removeValue(forKey: "Signature")
         #expect(
-            SignatureVerifier.verifyV1(method: "POST", query: query, bodyParameters: body, secretForAccessKeyId: secretLookup)
+            SignatureVerifier.verifyV1(
+                method: "POST",
+                query: query,
+                bodyParameters: body,
+                secretForAccessKeyId: secretLookup
+            )
                 == .failed(.missingSignature)
         )
     }
