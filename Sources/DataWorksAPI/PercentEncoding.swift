@@ -82,6 +82,17 @@ public enum PercentEncoding {
         return pairs
     }
 
+    /// Like ``parsePairs(_:)`` but as a dictionary; when a name repeats, the last value wins.
+    ///
+    /// - Parameter text: The raw query (without `?`) or body text.
+    /// - Returns: The parameters, or `nil` when an escape is malformed or not UTF-8.
+    public static func parseParameters(_ text: String) -> [String: String]? {
+        guard let pairs = parsePairs(text) else { return nil }
+        var result: [String: String] = [:]
+        for pair in pairs { result[pair.name] = pair.value }
+        return result
+    }
+
     // MARK: - Internals
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

@@ -32,6 +32,8 @@ public enum SignatureVerificationFailure: Error, Sendable, Equatable, CustomStri
     case contentHashMismatch(received: String, computed: String)
     /// The signature differs from the one recomputed; carries the server's string to sign.
     case signatureMismatch(expectedStringToSign: String)
+    /// `x-acs-date` / `Timestamp` is malformed or too far from the server's clock (the value received).
+    case timestampInvalid(String)
 
     /// The error code DataWorks' gateway answers with.
     public var code: String {
@@ -40,6 +42,7 @@ public enum SignatureVerificationFailure: Error, Sendable, Equatable, CustomStri
             "IncompleteSignature"
         case .unknownAccessKeyId: "InvalidAccessKeyId.NotFound"
         case .contentHashMismatch, .signatureMismatch: "SignatureDoesNotMatch"
+        case .timestampInvalid: "InvalidTimeStamp.Expired"
         }
     }
 
@@ -49,6 +52,7 @@ public enum SignatureVerificationFailure: Error, Sendable, Equatable, CustomStri
         case .missingSignature, .malformedAuthorization, .missingParameter, .missingSignedHeader: 400
         case .unknownAccessKeyId: 404
         case .contentHashMismatch, .signatureMismatch: 403
+        case .timestampInvalid: 400
         }
     }
 
@@ -64,6 +68,8 @@ public enum SignatureVerificationFailure: Error, Sendable, Equatable, CustomStri
             "The x-acs-content-sha256 \(received) does not match the body hash \(computed)."
         case .signatureMismatch(let stringToSign):
             "Specified signature does not match our calculation. server string to sign is:\(stringToSign)"
+        case .timestampInvalid(let value):
+            "Specified time stamp or date value \(value) is malformed or expired."
         }
     }
 
@@ -183,6 +189,26 @@ public enum SignatureVerifier {
             return .failed(.signatureMismatch(expectedStringToSign: expected.stringToSign))
         }
         return .ok(accessKeyId: accessKeyId)
+    }
+
+    /// Checks a received `x-acs-date` (V3) or `Timestamp` (V1) against the server's clock.
+    ///
+    /// The V3 docs allow 15 minutes of skew (api-notes §1.4).
+    ///
+    /// - Parameters:
+    ///   - timestamp: The received value, `yyyy-MM-ddTHH:mm:ssZ`.
+    ///   - nowEpochSeconds: The server's current time, seconds since the Unix epoch.
+    ///   - toleranceSeconds: The largest accepted difference either way; 900 by default.
+    /// - Returns: `nil` when acceptable, else ``SignatureVerificationFailure/timestampInvalid(_:)``.
+    public static func checkTimestamp(
+        _ timestamp: String,
+        nowEpochSeconds: Int64,
+        toleranceSeconds: Int64 = 900
+    ) -> SignatureVerificationFailure? {
+        guard let seconds = ACSTimestamp.parse(timestamp), abs(seconds - nowEpochSeconds) <= toleranceSeconds else {
+            return .timestampInvalid(timestamp)
+        }
+        return nil
     }
 
     private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {

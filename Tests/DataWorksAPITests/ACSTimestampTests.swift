@@ -21,4 +21,15 @@ struct ACSTimestampTests {
     func rejectsMalformed(text: String) {
         #expect(ACSTimestamp.parse(text) == nil)
     }
+
+    @Test func timestampCheck() {
+        let now: Int64 = 1_735_787_045
+        #expect(SignatureVerifier.checkTimestamp("2025-01-02T03:04:05Z", nowEpochSeconds: now) == nil)
+        #expect(SignatureVerifier.checkTimestamp("2025-01-02T03:19:05Z", nowEpochSeconds: now) == nil)
+        #expect(
+            SignatureVerifier.checkTimestamp("2025-01-02T03:19:06Z", nowEpochSeconds: now)
+                == .timestampInvalid("2025-01-02T03:19:06Z")
+        )
+        #expect(SignatureVerifier.checkTimestamp("yesterday", nowEpochSeconds: now)?.code == "InvalidTimeStamp.Expired")
+    }
 }

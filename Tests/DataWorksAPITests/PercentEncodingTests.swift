@@ -42,4 +42,10 @@ struct PercentEncodingTests {
         #expect(pairs.map(\.name) == ["A", "B", "C", "D"])
         #expect(pairs.map(\.value) == ["1", "x y", "", "/"])
     }
+
+    @Test func parseParametersLastWins() {
+        #expect(PercentEncoding.parseParameters("a=1&b=2&a=3") == ["a": "3", "b": "2"])
+        #expect(PercentEncoding.parseParameters("a=%G0") == nil)
+        #expect(PercentEncoding.parseParameters("") == [:])
+    }
 }

@@ -227,4 +227,24 @@ struct SignatureVerifierTests {
                 == .failed(.missingSignature)
         )
     }
+
+    /// Every V3 vector verifies, including the GET one whose parameters are in the query.
+    @Test(arguments: SignatureV3Tests.caseIDs)
+    func v3VectorsVerify(id: String) throws {
+        let vector = try Fixture.vectorCase("v3_cases", id)
+        let request = try #require(vector["request"] as? [String: Any])
+        let url = try #require(request["url_as_sent"] as? String)
+        let queryText = url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        let query = try #require(PercentEncoding.parseParameters(queryText))
+        #expect(query == stringMap(request["query"]))
+        let result = SignatureVerifier.verifyV3(
+            method: try #require(request["method"] as? String),
+            path: "/",
+            query: query,
+            headers: stringMap(request["headers"]).map { HTTPHeader(name: $0.key, value: $0.value) },
+            body: Array((request["body"] as? String ?? "").utf8),
+            secretForAccessKeyId: secretLookup
+        )
+        #expect(result == .ok(accessKeyId: "testid"))
+    }
 }
