@@ -1,0 +1,155 @@
+internal import Crypto
+public import CurlClient
+
+/// ACS3-HMAC-SHA256 (signature V3), the SDK's default signature, as pure functions over values.
+///
+/// Source: api-notes §1.4 (algorithm), §1.3 (headers the SDK sends and signs).
+public enum SignatureV3 {
+    /// The algorithm name written at the start of `Authorization` and of the string to sign.
+    public static let algorithm = "ACS3-HMAC-SHA256"
+
+    /// Every intermediate of one V3 signature, for tests and for error messages.
+    public struct Components: Sendable, Equatable {
+        /// `key=pct(value)` pairs sorted by key, joined with `&`; empty when there is no query.
+        public var canonicalQueryString: String
+        /// `name:value\n` for every signed header, names lower-cased and sorted (ends with `\n`).
+        public var canonicalHeaders: String
+        /// The signed header names, lower-cased, sorted, joined with `;`.
+        public var signedHeaders: String
+        /// Lowercase hex SHA-256 of the body bytes.
+        public var hashedRequestPayload: String
+        /// `METHOD\nPATH\nQUERY\nHEADERS\nSIGNED\nHASH` (with the empty line after the headers).
+        public var canonicalRequest: String
+        /// `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request.
+        public var stringToSign: String
+        /// Lowercase hex HMAC-SHA256 of the string to sign, keyed with the AccessKey secret.
+        public var signature: String
+        /// `ACS3-HMAC-SHA256 Credential={AccessKeyId},SignedHeaders={signedHeaders},Signature={signature}`.
+        public var authorization: String
+    }
+
+    /// The canonical query string: keys sorted by code point (not encoded, as in the SDK), values ``PercentEncoding/pct(_:)``-encoded,
+    /// `key=value` pairs joined with `&`.
+    ///
+    /// - Parameter query: The query parameters, decoded.
+    /// - Returns: The canonical query string; empty for no parameters.
+    public static func canonicalQueryString(_ query: [String: String]) -> String {
+        sortedByCodePoint(query).map { $0.key + "=" + PercentEncoding.pct($0.value) }.joined(separator: "&")
+    }
+
+    /// The canonical headers and signed header list for `headers`.
+    ///
+    /// Every header except `Authorization` is signed, as the SDK does. Names are lower-cased; values are trimmed; a
+    /// name that occurs more than once gets its values sorted and joined with `,`.
+    ///
+    /// - Parameter headers: The headers to sign, in any order and case.
+    /// - Returns: The canonical header block (each line ending in `\n`) and the `;`-joined signed header names.
+    public static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
+        var grouped: [String: [String]] = [:]
+        for header in headers {
+            let name = header.name.lowercased()
+            if name == "authorization" { continue }
+            grouped[name, default: []].append(header.value.trimmingWhitespace())
+        }
+        let names = grouped.keys.sorted(by: codePointLess)
+        var canonical = ""
+        for name in names {
+            let values = (grouped[name] ?? []).sorted(by: codePointLess)
+            canonical += name + ":" + values.joined(separator: ",") + "\n"
+        }
+        return (canonical, names.joined(separator: ";"))
+    }
+
+    /// Lowercase hex SHA-256 of `bytes` (the `x-acs-content-sha256` value for a body).
+    ///
+    /// - Parameter bytes: Any bytes; the empty body gives `e3b0c442…b855`.
+    public static func hexSHA256(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// Signs a request.
+    ///
+    /// - Parameters:
+    ///   - method: The HTTP method, e.g. `POST`.
+    ///   - path: The canonical URI; `/` for DataWorks (RPC style).
+    ///   - query: The query parameters (decoded); empty for the SDK's POST form requests.
+    ///   - headers: All headers to be sent except `Authorization`; every one is signed.
+    ///   - body: The exact body bytes.
+    ///   - accessKeyId: The AccessKey ID written as `Credential`.
+    ///   - accessKeySecret: The HMAC key.
+    /// - Returns: Every intermediate and the `Authorization` value.
+    public static func sign(
+        method: String,
+        path: String = "/",
+        query: [String: String] = [:],
+        headers: [HTTPHeader],
+        body: [UInt8],
+        accessKeyId: String,
+        accessKeySecret: Secret
+    ) -> Components {
+        let canonicalQuery = canonicalQueryString(query)
+        let (canonical, signed) = canonicalHeaders(headers)
+        let payloadHash = hexSHA256(body)
+        let canonicalRequest = [method, path, canonicalQuery, canonical, signed, payloadHash].joined(separator: "\n")
+        let stringToSign = algorithm + "\n" + hexSHA256(Array(canonicalRequest.utf8))
+        let key = SymmetricKey(data: Array(accessKeySecret.value.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
+        let signature = hex(mac)
+        let authorization = "\(algorithm) Credential=\(accessKeyId),SignedHeaders=\(signed),Signature=\(signature)"
+        return Components(
+            canonicalQueryString: canonicalQuery,
+            canonicalHeaders: canonical,
+            signedHeaders: signed,
+            hashedRequestPayload: payloadHash,
+            canonicalRequest: canonicalRequest,
+            stringToSign: stringToSign,
+            signature: signature,
+            authorization: authorization
+        )
+    }
+
+    /// The parts of an `ACS3-HMAC-SHA256` `Authorization` header value.
+    public struct Authorization: Sendable, Equatable {
+        /// The AccessKey ID from `Credential=`.
+        public var accessKeyId: String
+        /// The signed header names from `SignedHeaders=`, in the order given.
+        public var signedHeaders: [String]
+        /// The hex signature from `Signature=`.
+        public var signature: String
+
+        /// Parses `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`.
+        ///
+        /// - Parameter value: The header value.
+        /// - Returns: The parts, or `nil` when the algorithm is not ACS3-HMAC-SHA256 or a part is missing or empty.
+        public init?(parsing value: String) {
+            let trimmed = value.trimmingWhitespace()
+            let prefix = SignatureV3.algorithm + " "
+            guard trimmed.hasPrefix(prefix) else { return nil }
+            var fields: [String: String] = [:]
+            for part in trimmed.dropFirst(prefix.count).split(separator: ",") {
+                let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard pair.count == 2 else { return nil }
+                fields[String(pair[0]).trimmingWhitespace()] = String(pair[1]).trimmingWhitespace()
+            }
+            guard let credential = fields["Credential"], !credential.isEmpty,
+                let signedHeaders = fields["SignedHeaders"], !signedHeaders.isEmpty,
+                let signature = fields["Signature"], !signature.isEmpty
+            else { return nil }
+            self.accessKeyId = credential
+            self.signedHeaders = signedHeaders.split(separator: ";").map { String($0).lowercased() }
+            self.signature = signature
+        }
+    }
+}
+
+private let lowerHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+/// Lowercase hex of a byte sequence.
+func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    var out: [UInt8] = []
+    for byte in bytes {
+        out.append(lowerHexDigits[Int(byte >> 4)])
+        out.append(lowerHexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
