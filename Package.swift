@@ -45,7 +45,7 @@ let package = Package(
             ]
         ),
         // A local DataWorks API that checks signatures and injects faults.
-        .target(name: "DataWorksSimulator", dependencies: ["DataWorksAPI", "HTTPServer"]),
+        .target(name: "DataWorksSimulator", dependencies: ["CurlClient", "DataWorksAPI", "HTTPServer"]),
         // Config, collection, exposition, HTTP handlers.
         .target(
             name: "DataWorksExporter",

@@ -1,6 +1,6 @@
-import CurlClient
+public import CurlClient
 import Foundation
-import Logging
+public import Logging
 
 /// Receives one call per HTTP request that ``DataWorksClient`` sends, for self-metrics.
 ///
@@ -130,18 +130,26 @@ public final class DataWorksClient: Sendable {
         deploymentId: Int64,
         deadline: ContinuousClock.Instant
     ) async throws -> Deployment {
-        let parameters = [("DeploymentId", String(deploymentId)), project.parameter]
-        let response = try await call(action: "GetDeployment", regionId: regionId, parameters: parameters, deadline: deadline)
-        return try ResponseDecoder.getDeployment(response).deployment
+        let parameters = ["DeploymentId": String(deploymentId), project.parameter.name: project.parameter.value]
+        let answer = try await call(
+            action: GetDeploymentRequest.action,
+            regionId: regionId,
+            parameters: parameters,
+            deadline: deadline,
+            decode: ResponseDecoder.decodeGetDeployment
+        )
+        return answer.deployment
     }
 
-    /// Sends `action` with `parameters`, retrying retryable failures with full jitter while `deadline` allows.
-    func call(
+    /// Sends `action` with `parameters` and decodes the answer with `decode`, retrying retryable failures with full
+    /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce.
+    func call<Answer>(
         action: String,
         regionId: String,
-        parameters: [(String, String)],
-        deadline: ContinuousClock.Instant
-    ) async throws -> HTTPResponse {
+        parameters: [String: String],
+        deadline: ContinuousClock.Instant,
+        decode: (HTTPResponse) throws(APIError) -> Answer
+    ) async throws -> Answer {
         let endpoint = try Endpoint.resolve(
             regionId: regionId,
             network: configuration.network,
@@ -149,6 +157,7 @@ public final class DataWorksClient: Sendable {
         )
         let clock = ContinuousClock()
         var attempt = 0
+        var lastDelay = Duration.zero
         while true {
             try Task.checkCancellation()
             let remaining = clock.now.duration(to: deadline)
@@ -158,17 +167,18 @@ public final class DataWorksClient: Sendable {
                 endpoint: endpoint,
                 parameters: parameters,
                 credentials: credentials,
-                timeout: min(configuration.requestTimeout, remaining)
+                timeout: min(configuration.requestTimeout, remaining),
+                retry: attempt == 0 ? nil : .init(attempts: attempt, delayMilliseconds: Int(lastDelay.milliseconds))
             )
             let started = clock.now
             let failure: APIError
             do {
                 let response = try await transport.send(request)
-                do {
-                    try ResponseDecoder.check(response)
+                do throws(APIError) {
+                    let answer = try decode(response)
                     await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: nil)
-                    return response
-                } catch let error as APIError {
+                    return answer
+                } catch {
                     failure = error
                 }
             } catch let error as TransportError {
@@ -189,6 +199,7 @@ public final class DataWorksClient: Sendable {
                 metadata: ["action": "\(action)", "reason": "\(reason)", "delay_ms": "\(delay.milliseconds)"]
             )
             try await Task.sleep(for: delay)
+            lastDelay = delay
             attempt += 1
         }
     }
@@ -202,14 +213,41 @@ public final class DataWorksClient: Sendable {
         return .milliseconds(Int.random(in: 0...ceiling))
     }
 
+    /// Signs one attempt with the current time and a fresh nonce.
     func makeRequest(
         action: String,
         endpoint: Endpoint,
-        parameters: [(String, String)],
+        parameters: [String: String],
         credentials: Credentials,
-        timeout: Duration
+        timeout: Duration,
+        retry: RequestSigningContext.RetryAttempt?
     ) -> HTTPRequest {
-        fatalError("adapt to the signer")
+        let context = RequestSigningContext(
+            endpoint: endpoint,
+            credentials: credentials,
+            timestamp: ACSTimestamp.format(epochSeconds: Int64(Date().timeIntervalSince1970)),
+            nonce: Self.makeNonce(),
+            userAgent: userAgent,
+            retry: retry
+        )
+        var request = SignedRequestBuilder.build(
+            action: action,
+            parameters: parameters,
+            context: context,
+            signatureVersion: configuration.signatureVersion
+        ).request
+        request.connectTimeout = min(configuration.connectTimeout, timeout)
+        request.timeout = timeout
+        return request
+    }
+
+    /// 32 random lowercase hex characters, as the SDK's `x-acs-signature-nonce`.
+    static func makeNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let hex = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 }
 

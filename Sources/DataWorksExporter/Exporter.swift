@@ -67,7 +67,7 @@ public final class Exporter: Sendable {
         )
         let items = config.targets.flatMap { target in
             target.deploymentIds.map { id in
-                Collector.Item(key: DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id))
+                DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id)
             }
         }
         let collector = Collector(

@@ -1,3 +1,4 @@
+import CurlClient
 import DataWorksAPI
 import Foundation
 import HTTPServer
@@ -61,7 +62,11 @@ struct SimulatorHandler: Sendable {
     }
 
     func authenticate(_ request: ServerRequest) -> Result<APICall, AuthenticationFailure> {
-        let bodyParameters = FormDecoding.decode(request.body)
+        guard let bodyParameters = PercentEncoding.parseParameters(String(decoding: request.body, as: UTF8.self)) else {
+            return .failure(
+                AuthenticationFailure(status: 400, code: "InvalidParameter", message: "The form body is malformed.")
+            )
+        }
         if request.queryValue("Signature") != nil {
             return SignatureCheck.v1(request: request, bodyParameters: bodyParameters)
         }
@@ -290,46 +295,78 @@ enum XMLWriting {
     }
 }
 
-/// Decodes an `application/x-www-form-urlencoded` body (`+` is a space; `%XX` are UTF-8 bytes).
-enum FormDecoding {
-    static func decode(_ body: [UInt8]) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in body.split(separator: UInt8(ascii: "&")) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = unescape(parts[0])
-            let value = parts.count > 1 ? unescape(parts[1]) : ""
-            result[name] = value
-        }
-        return result
+/// Checks a request's signature against the simulator's one AccessKey, and its date against the clock.
+enum SignatureCheck {
+    static func secret(for accessKeyId: String) -> Secret? {
+        accessKeyId == DataWorksSimulator.accessKeyId ? Secret(DataWorksSimulator.accessKeySecret) : nil
     }
 
-    static func unescape(_ bytes: ArraySlice<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "+") {
-                output.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.endIndex,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-            {
-                output.append(high << 4 | low)
-                index += 2
-            } else {
-                output.append(byte)
-            }
-            index += 1
-        }
-        return String(decoding: output, as: UTF8.self)
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    static func query(_ request: ServerRequest) -> [String: String] {
+        Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
+    static func failure(_ reason: SignatureVerificationFailure) -> SimulatorHandler.AuthenticationFailure {
+        .init(status: reason.httpStatus, code: reason.code, message: reason.message)
+    }
+
+    /// V3: `Authorization: ACS3-HMAC-SHA256 …`; action and version from `x-acs-action` and `x-acs-version`.
+    static func v3(
+        request: ServerRequest,
+        bodyParameters: [String: String]
+    ) -> Result<SimulatorHandler.APICall, SimulatorHandler.AuthenticationFailure> {
+        let verification = SignatureVerifier.verifyV3(
+            method: request.method,
+            path: request.path,
+            query: query(request),
+            headers: request.headers.map { HTTPHeader(name: $0.name, value: $0.value) },
+            body: request.body,
+            secretForAccessKeyId: secret(for:)
+        )
+        if case .failed(let reason) = verification {
+            return .failure(failure(reason))
         }
+        if let reason = SignatureVerifier.checkTimestamp(request.header("x-acs-date") ?? "", nowEpochSeconds: now()) {
+            return .failure(failure(reason))
+        }
+        return .success(
+            .init(
+                action: request.header("x-acs-action") ?? "",
+                version: request.header("x-acs-version") ?? "",
+                nonce: request.header("x-acs-signature-nonce") ?? "",
+                parameters: bodyParameters.merging(query(request)) { body, _ in body },
+                wantsXML: false
+            )
+        )
+    }
+
+    /// V1: `Signature` and the common parameters in the query, API parameters in the body.
+    static func v1(
+        request: ServerRequest,
+        bodyParameters: [String: String]
+    ) -> Result<SimulatorHandler.APICall, SimulatorHandler.AuthenticationFailure> {
+        let query = query(request)
+        let verification = SignatureVerifier.verifyV1(
+            method: request.method,
+            query: query,
+            bodyParameters: bodyParameters,
+            secretForAccessKeyId: secret(for:)
+        )
+        if case .failed(let reason) = verification {
+            return .failure(failure(reason))
+        }
+        if let reason = SignatureVerifier.checkTimestamp(query["Timestamp"] ?? "", nowEpochSeconds: now()) {
+            return .failure(failure(reason))
+        }
+        return .success(
+            .init(
+                action: query["Action"] ?? "",
+                version: query["Version"] ?? "",
+                nonce: query["SignatureNonce"] ?? "",
+                parameters: bodyParameters.merging(query) { body, _ in body },
+                wantsXML: query["Format"]?.lowercased() == "xml"
+            )
+        )
     }
 }

@@ -95,11 +95,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             simulator = started
             config = try ExporterConfig.demo(endpoint: started.endpoint, deploymentIds: deployments.map(\.deploymentId))
             credentials = StaticCredentialsProvider(
-                credentials: Credentials(
-                    accessKeyId: DataWorksSimulator.accessKeyId,
-                    accessKeySecret: Secret(DataWorksSimulator.accessKeySecret),
-                    providerName: "static/demo"
-                )
+                accessKeyId: DataWorksSimulator.accessKeyId,
+                accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)
             )
             logger.info("demo mode: built-in DataWorks simulator", metadata: ["endpoint": "\(started.endpoint)"])
         } else {

@@ -115,11 +115,8 @@ struct Harness {
         let exporter = try Exporter(
             config: config,
             credentialsProvider: StaticCredentialsProvider(
-                credentials: Credentials(
-                    accessKeyId: DataWorksSimulator.accessKeyId,
-                    accessKeySecret: Secret(secret),
-                    providerName: "static"
-                )
+                accessKeyId: DataWorksSimulator.accessKeyId,
+                accessKeySecret: Secret(secret)
             ),
             options: .init(listenAddresses: ["127.0.0.1:0"]),
             logger: logs.logger

@@ -8,15 +8,6 @@ public import Logging
 /// `cacheTTL`. A deployment not fetched in time, or whose fetch failed, keeps its last good values with
 /// `fetchSucceeded == false`; the collection itself never fails.
 public actor Collector {
-    /// What to fetch: a deployment and the API call to use.
-    public struct Item: Sendable {
-        /// The deployment's identity.
-        public var key: DeploymentKey
-
-        /// Creates an item.
-        public init(key: DeploymentKey) { self.key = key }
-    }
-
     /// Collection settings.
     public struct Settings: Sendable {
         /// The most API requests in flight at once.
@@ -40,10 +31,19 @@ public actor Collector {
             self.timeoutOffset = timeoutOffset
             self.cacheTTL = cacheTTL
         }
+
+        /// The time budget for a scrape whose Prometheus sent `X-Prometheus-Scrape-Timeout-Seconds: scrapeTimeout`:
+        /// the header minus ``timeoutOffset``, capped by ``maxBudget``, and at least 100 ms; ``maxBudget`` alone
+        /// without a usable header.
+        public func budget(scrapeTimeout: Double?) -> Duration {
+            guard let scrapeTimeout, scrapeTimeout.isFinite, scrapeTimeout > 0 else { return maxBudget }
+            let offered = Duration.milliseconds(Int64((scrapeTimeout * 1_000).rounded())) - timeoutOffset
+            return max(.milliseconds(100), min(offered, maxBudget))
+        }
     }
 
     private let client: DataWorksClient
-    private let items: [Item]
+    private let items: [DeploymentKey]
     private let settings: Settings
     private let logger: Logger
     private let clock = ContinuousClock()
@@ -51,20 +51,12 @@ public actor Collector {
     private var inFlight: Task<Snapshot, Never>?
     private var cached: (snapshot: Snapshot, finished: ContinuousClock.Instant)?
 
-    /// Creates a collector for `items`.
-    public init(client: DataWorksClient, items: [Item], settings: Settings, logger: Logger) {
+    /// Creates a collector for the deployments `items`, in the order they are to be exposed.
+    public init(client: DataWorksClient, items: [DeploymentKey], settings: Settings, logger: Logger) {
         self.client = client
         self.items = items
         self.settings = settings
         self.logger = logger
-    }
-
-    /// The time budget for a scrape whose Prometheus sent `X-Prometheus-Scrape-Timeout-Seconds: scrapeTimeout`:
-    /// the header minus the offset, capped by ``Settings/maxBudget``; the cap alone without a header.
-    public func budget(scrapeTimeout: Double?) -> Duration {
-        guard let scrapeTimeout, scrapeTimeout.isFinite, scrapeTimeout > 0 else { return settings.maxBudget }
-        let offered = Duration.milliseconds(Int64(scrapeTimeout * 1_000)) - settings.timeoutOffset
-        return max(.milliseconds(100), min(offered, settings.maxBudget))
     }
 
     /// A snapshot for one scrape: the cached one while fresh, the one in flight if a collection is running,
@@ -76,7 +68,7 @@ public actor Collector {
         if let inFlight {
             return await inFlight.value
         }
-        let budget = budget(scrapeTimeout: scrapeTimeout)
+        let budget = settings.budget(scrapeTimeout: scrapeTimeout)
         let task = Task { await self.collect(budget: budget) }
         inFlight = task
         let snapshot = await task.value
@@ -93,22 +85,22 @@ public actor Collector {
         let now = Date().timeIntervalSince1970
         var samples: [DeploymentSample] = []
         samples.reserveCapacity(items.count)
-        for item in items {
-            switch outcomes[item.key] {
+        for key in items {
+            switch outcomes[key] {
             case .success(let deployment)?:
-                lastGood[item.key] = (deployment, now)
+                lastGood[key] = (deployment, now)
                 samples.append(
-                    DeploymentSample(key: item.key, deployment: deployment, lastSuccessTimestamp: now, fetchSucceeded: true)
+                    DeploymentSample(key: key, deployment: deployment, lastSuccessTimestamp: now, fetchSucceeded: true)
                 )
             case .failure(let error)?:
-                log(error, for: item.key)
-                samples.append(stale(item.key))
+                log(error, for: key)
+                samples.append(stale(key))
             case nil:
                 logger.warning(
                     "deployment not fetched within the scrape budget",
-                    metadata: metadata(item.key).merging(["budget_seconds": "\(budget.seconds)"]) { $1 }
+                    metadata: metadata(key).merging(["budget_seconds": "\(budget.seconds)"]) { $1 }
                 )
-                samples.append(stale(item.key))
+                samples.append(stale(key))
             }
         }
         return Snapshot(
@@ -146,7 +138,7 @@ public actor Collector {
             var next = 0
             func startNext() {
                 guard next < items.count else { return }
-                let key = items[next].key
+                let key = items[next]
                 next += 1
                 group.addTask {
                     do {

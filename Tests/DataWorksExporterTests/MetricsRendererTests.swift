@@ -1,0 +1,175 @@
+import DataWorksAPI
+import Testing
+
+@testable import DataWorksExporter
+
+@Suite struct MetricsRendererTests {
+    static let key = DeploymentKey(regionId: "cn-zhangjiakou", project: .id(10000), deploymentId: 3_000_002)
+
+    static func deployment(status: Int?, executed: Bool = true, errorMessage: String? = nil) -> Deployment {
+        var deployment = Deployment()
+        deployment.name = "dwd_orders"
+        deployment.status = status
+        deployment.createTime = 1_593_877_765_000
+        deployment.executeTime = executed ? 1_593_881_400_000 : nil
+        deployment.errorMessage = errorMessage
+        deployment.fromEnvironment = 1
+        deployment.toEnvironment = 2
+        return deployment
+    }
+
+    static func render(_ samples: [DeploymentSample], api: APIMetrics.Values? = nil) async -> String {
+        let snapshot = Snapshot(deployments: samples, durationSeconds: 0.25, timeoutSeconds: 9.5)
+        let values: APIMetrics.Values
+        if let api {
+            values = api
+        } else {
+            values = await APIMetrics().current
+        }
+        let bytes = MetricsRenderer().render(snapshot: snapshot, api: values, includeProcessMetrics: false)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: [(0, "ready"), (1, "success"), (2, "failure"), (6, "rejected"), (3, "unknown"), (nil, "unknown")])
+    func exactlyOneOfTheFiveStatusesIsOne(code: Int?, label: String) async {
+        let sample = DeploymentSample(
+            key: Self.key,
+            deployment: Self.deployment(status: code),
+            lastSuccessTimestamp: 1_700_000_000,
+            fetchSucceeded: true
+        )
+        let text = await Self.render([sample])
+        let prefix = #"dataworks_deployment_status{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002","#
+        for status in ["ready", "success", "failure", "rejected", "unknown"] {
+            let expected = status == label ? 1 : 0
+            #expect(text.contains(prefix + "status=\"\(status)\"} \(expected)\n"))
+        }
+    }
+
+    @Test func errorInfoIsEscapedAndOnlyPresentWhileFailed() async {
+        let message = "bad \"quote\" \\ back\nnew line 部署失败"
+        let failed = DeploymentSample(
+            key: Self.key,
+            deployment: Self.deployment(status: 2, errorMessage: message),
+            lastSuccessTimestamp: 1_700_000_000,
+            fetchSucceeded: true
+        )
+        let text = await Self.render([failed])
+        #expect(
+            text.contains(
+                #"dataworks_deployment_error_info{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002",error_message="bad \"quote\" \\ back\nnew line 部署失败"} 1"#
+                    + "\n"
+            )
+        )
+        var succeeded = failed
+        succeeded.deployment?.status = 1
+        #expect(!(await Self.render([succeeded])).contains("dataworks_deployment_error_info{"))
+    }
+
+    @Test func longErrorMessagesAreCut() {
+        let long = String(repeating: "x", count: 1_000)
+        let cut = MetricsRenderer.truncated(long)
+        #expect(cut.count == MetricsRenderer.maxErrorMessageLength)
+        #expect(cut.hasSuffix("…"))
+        #expect(MetricsRenderer.truncated("short") == "short")
+    }
+
+    @Test func notExecutedHasNoExecuteTimestampOrLatency() async {
+        let ready = DeploymentSample(
+            key: Self.key,
+            deployment: Self.deployment(status: 0, executed: false),
+            lastSuccessTimestamp: 1_700_000_000,
+            fetchSucceeded: true
+        )
+        let text = await Self.render([ready])
+        #expect(text.contains("dataworks_deployment_create_timestamp_seconds{"))
+        #expect(!text.contains("dataworks_deployment_execute_timestamp_seconds{"))
+        #expect(!text.contains("dataworks_deployment_execution_latency_seconds{"))
+    }
+
+    @Test func neverFetchedDeploymentHasOnlyFetchSuccessZero() async {
+        let missing = DeploymentSample(key: Self.key, deployment: nil, lastSuccessTimestamp: nil, fetchSucceeded: false)
+        let text = await Self.render([missing])
+        #expect(
+            text.contains(
+                #"dataworks_deployment_fetch_success{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002"} 0"#
+            )
+        )
+        #expect(!text.contains("dataworks_deployment_status{"))
+        #expect(!text.contains("dataworks_deployment_last_fetch_success_timestamp_seconds{"))
+        #expect(text.contains("dataworks_up 0\n"))
+    }
+
+    @Test func knownErrorCodesArePresetToZeroAndHistogramIsCumulative() async {
+        let metrics = APIMetrics()
+        await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
+        await metrics.requestFinished(action: "GetDeployment", duration: .seconds(20), error: nil)
+        let text = await Self.render([], api: await metrics.current)
+        #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.User"} 0"#))
+        #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.Api.Risk"} 0"#))
+        #expect(text.contains(#"dataworks_api_retries_total{action="GetDeployment",reason="throttled"} 0"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.025"} 0"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.05"} 1"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="10"} 1"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="+Inf"} 2"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_count{action="GetDeployment"} 2"#))
+        #expect(text.contains(#"dataworks_api_requests_total{action="GetDeployment"} 2"#))
+    }
+}
+
+@Suite struct APIMetricsTests {
+    @Test func unknownCodesBeyondTheCapAreCountedAsOther() async {
+        let metrics = APIMetrics()
+        let preset = await metrics.current.errors["GetDeployment"]?.count ?? 0
+        for index in 0..<(APIMetrics.maxDistinctCodes + 10) {
+            let error = APIError.service(
+                ServiceError(code: "Made.Up.\(index)", message: "", httpStatus: 400, requestId: nil)
+            )
+            await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(1), error: error)
+        }
+        let codes = await metrics.current.errors["GetDeployment"] ?? [:]
+        #expect(codes.count == APIMetrics.maxDistinctCodes + 1)
+        #expect(codes["other"] == UInt64(APIMetrics.maxDistinctCodes + 10 - (APIMetrics.maxDistinctCodes - preset)))
+    }
+}
+
+@Suite struct RoutesTests {
+    static let routes = Routes(telemetryPath: "/metrics", summary: "1 deployment(s) in 1 target(s)") { timeout in
+        Array("timeout=\(timeout.map { String($0) } ?? "none")".utf8)
+    }
+
+    @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async {
+        let response = await Self.routes.handle(
+            .init(method: "GET", path: "/metrics", headers: [("x-prometheus-scrape-timeout-seconds", "14.5")])
+        )
+        #expect(response.status == 200)
+        #expect(response.headers.first { $0.name == "Content-Type" }?.value == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(String(decoding: response.body, as: UTF8.self) == "timeout=14.5")
+    }
+
+    @Test func unknownPathsAndMethods() async {
+        #expect(await Self.routes.handle(.init(method: "GET", path: "/other")).status == 404)
+        let post = await Self.routes.handle(.init(method: "POST", path: "/metrics"))
+        #expect(post.status == 405)
+        #expect(post.headers.contains { $0.name == "Allow" })
+    }
+
+    @Test func landingPageEscapesAndLinks() async {
+        let routes = Routes(telemetryPath: "/m<x>", summary: "<script>") { _ in [] }
+        let page = String(decoding: await routes.handle(.init(method: "GET", path: "/")).body, as: UTF8.self)
+        #expect(page.contains("&lt;script&gt;"))
+        #expect(!page.contains("<script>"))
+        #expect(page.contains("href=\"/m&lt;x&gt;\""))
+    }
+}
+
+@Suite struct CollectorBudgetTests {
+    @Test func budgetIsHeaderMinusOffsetCappedByConfig() {
+        let settings = Collector.Settings(maxBudget: .seconds(30), timeoutOffset: .milliseconds(500))
+        #expect(settings.budget(scrapeTimeout: 10) == .milliseconds(9_500))
+        #expect(settings.budget(scrapeTimeout: 120) == .seconds(30))
+        #expect(settings.budget(scrapeTimeout: nil) == .seconds(30))
+        #expect(settings.budget(scrapeTimeout: .nan) == .seconds(30))
+        #expect(settings.budget(scrapeTimeout: 0.2) == .milliseconds(100))
+    }
+}
