@@ -471,7 +471,7 @@ private final class Transfer {
     /// Takes one header line as libcurl delivers it (status lines included, CRLF at the end).
     func receiveHeaderLine(_ line: String) {
         var line = Substring(line)
-        while let last = line.last, last == "\r" || last == "\n" {
+        while let last = line.last, last.isNewline {
             line.removeLast()
         }
         if line.hasPrefix("HTTP/") {
@@ -489,9 +489,11 @@ private final class Transfer {
 }
 
 private func isValidHeader(_ header: HTTPHeader) -> Bool {
-    let forbidden: (Character) -> Bool = { $0 == "\r" || $0 == "\n" || $0 == "\0" }
-    return !header.name.isEmpty && !header.name.contains(where: forbidden) && !header.name.contains(":")
-        && !header.name.contains(";") && !header.value.contains(where: forbidden)
+    // Bytes, not Characters: "\r\n" is one Character.
+    let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
+    return !header.name.isEmpty && !header.name.utf8.contains(where: forbidden)
+        && !header.name.utf8.contains(UInt8(ascii: ":")) && !header.name.utf8.contains(UInt8(ascii: ";"))
+        && !header.value.utf8.contains(where: forbidden)
 }
 
 private func trimmed(_ text: Substring) -> String {
