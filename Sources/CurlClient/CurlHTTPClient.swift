@@ -57,7 +57,8 @@ extension TransportError.Kind {
         case CURLE_COULDNT_CONNECT:
             self = .connect
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED,
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+            CURLE_SSL_ENGINE_INITFAILED,
             CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CLIENTCERT, CURLE_USE_SSL_FAILED:
             self = .tls
@@ -68,7 +69,6 @@ extension TransportError.Kind {
         }
     }
 }
-
 
 /// libcurl's process-wide initialisation, run once before the first client starts (lazy and thread-safe).
 private let curlGlobalInitCode: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
@@ -407,7 +407,11 @@ private final class Transfer {
         } else if sendsBody {
             try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_POST, 1))
             try check(
-                CExporterShims_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+                CExporterShims_curl_easy_setopt_off_t(
+                    handle,
+                    CURLOPT_POSTFIELDSIZE_LARGE,
+                    curl_off_t(request.body.count)
+                )
             )
             // COPYPOSTFIELDS copies POSTFIELDSIZE bytes now, so the array need not outlive this call.
             // An empty body still needs a valid pointer; the size set above (0) is what counts.
@@ -424,7 +428,9 @@ private final class Transfer {
             try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1))
         }
         if method != "GET" && method != "HEAD" && method != "POST" {
-            try check(request.method.withCString { CExporterShims_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, $0) })
+            try check(
+                request.method.withCString { CExporterShims_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, $0) }
+            )
         }
 
         // Header fields: the caller's, in order; libcurl's defaults (Accept, Expect, Content-Type) are suppressed
@@ -438,7 +444,9 @@ private final class Transfer {
             if name == "accept-encoding" {
                 // libcurl then sends it and decodes the body it names.
                 try check(
-                    header.value.withCString { CExporterShims_curl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, $0) }
+                    header.value.withCString {
+                        CExporterShims_curl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, $0)
+                    }
                 )
                 continue
             }
@@ -669,7 +677,9 @@ private final class CurlWorker {
                 let response = HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
                 transfer.job.continuation.resume(returning: response)
             } else {
-                transfer.job.continuation.resume(throwing: TransportError(curlCode: code, detail: transfer.easy.errorText))
+                transfer.job.continuation.resume(
+                    throwing: TransportError(curlCode: code, detail: transfer.easy.errorText)
+                )
             }
             recycle(transfer.easy)
         }

@@ -481,7 +481,11 @@ private func tooLargeResponse(_ limit: Int) -> ServerResponse {
 /// Hands `response` to libmicrohttpd, which copies the body.
 private func queue(_ response: ServerResponse, on connection: OpaquePointer) -> MHD_Result {
     let created = response.body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        MHD_create_response_from_buffer(
+            bytes.count,
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+            .RESPMEM_MUST_COPY
+        )
     }
     guard let created else {
         return .NO

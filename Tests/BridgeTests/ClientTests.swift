@@ -34,7 +34,8 @@ struct ClientTests {
     }
 
     @Test func sequentialRequestsReuseTheConnection() async throws {
-        try await withServer(handler: { _ in .text("ok") }) { server in
+        let handler: HTTPServer.Handler = { _ in .text("ok") }
+        try await withServer(handler: handler) { server in
             try await withClient { client in
                 for _ in 0..<5 {
                     let response = try await client.send(HTTPRequest(method: "GET", url: url(server, "/")))
@@ -48,15 +49,18 @@ struct ClientTests {
     }
 
     @Test func slowServerGivesTimeout() async throws {
-        try await withServer(handler: { _ in
+        let handler: HTTPServer.Handler = { _ in
             try? await Task.sleep(for: .seconds(5))
             return .text("late")
-        }) { server in
+        }
+        try await withServer(handler: handler) { server in
             try await withClient { client in
                 let clock = ContinuousClock()
                 let start = clock.now
                 let error = await #expect(throws: TransportError.self) {
-                    try await client.send(HTTPRequest(method: "GET", url: url(server, "/"), timeout: .milliseconds(300)))
+                    try await client.send(
+                        HTTPRequest(method: "GET", url: url(server, "/"), timeout: .milliseconds(300))
+                    )
                 }
                 #expect(error?.kind == .timeout)
                 #expect(clock.now - start < .seconds(3))
@@ -88,7 +92,9 @@ struct ClientTests {
         try await withServer(handler: handler) { server in
             try await withClient { client in
                 let target = url(server, "/slow")
-                let call = Task { try await client.send(HTTPRequest(method: "GET", url: target, timeout: .seconds(30))) }
+                let call = Task {
+                    try await client.send(HTTPRequest(method: "GET", url: target, timeout: .seconds(30)))
+                }
                 try await waitUntil { counter.entered == 1 }
                 let clock = ContinuousClock()
                 let start = clock.now
@@ -139,11 +145,12 @@ struct ClientTests {
 
     @Test func shutdownFailsPendingTransfersAndLaterSends() async throws {
         let counter = Counter()
-        try await withServer(handler: { _ in
+        let handler: HTTPServer.Handler = { _ in
             counter.enter()
             try? await Task.sleep(for: .seconds(5))
             return .text("late")
-        }) { server in
+        }
+        try await withServer(handler: handler) { server in
             let client = try CurlHTTPClient()
             let target = url(server, "/")
             let call = Task { try await client.send(HTTPRequest(method: "GET", url: target)) }

@@ -5,7 +5,7 @@ import Testing
 /// Listen addresses: families, several at once, errors.
 struct ListenTests {
     @Test func ipv6AndIPv4AtOnce() async throws {
-        try await withServer(listen: ["[::1]:0", "127.0.0.1:0"], handler: { Echo.response(for: $0) }) { server in
+        try await withServer(listen: ["[::1]:0", "127.0.0.1:0"], handler: Echo.handler) { server in
             #expect(server.ports.count == 2)
             #expect(server.ports.allSatisfy { $0 > 0 })
             #expect(server.ports[0] != server.ports[1])
@@ -23,7 +23,7 @@ struct ListenTests {
     }
 
     @Test func emptyHostListensOnAllInterfaces() async throws {
-        try await withServer(listen: [":0"], handler: { Echo.response(for: $0) }) { server in
+        try await withServer(listen: [":0"], handler: Echo.handler) { server in
             try await withClient { client in
                 for host in ["127.0.0.1", "[::1]"] {
                     let response = try await client.send(HTTPRequest(method: "GET", url: url(server, "/", host: host)))
@@ -33,7 +33,9 @@ struct ListenTests {
         }
     }
 
-    @Test(arguments: ["localhost:8080", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "[::1]8080", "::1:8080", "[::1:0"])
+    @Test(arguments: [
+        "localhost:8080", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "[::1]8080", "::1:8080", "[::1:0",
+    ])
     func badAddressIsRejectedByName(address: String) throws {
         let error = #expect(throws: ServerError.self) {
             _ = try HTTPServer(configuration: HTTPServer.Configuration(listenAddresses: [address])) { _ in .text("") }
@@ -42,7 +44,8 @@ struct ListenTests {
     }
 
     @Test func portInUseIsRejectedByName() async throws {
-        try await withServer(handler: { _ in .text("first") }) { first in
+        let handler: HTTPServer.Handler = { _ in .text("first") }
+        try await withServer(handler: handler) { first in
             let address = "127.0.0.1:\(first.ports[0])"
             let error = #expect(throws: ServerError.self) {
                 _ = try HTTPServer(

@@ -6,7 +6,7 @@ import Testing
 /// Requests and responses cross the bridge intact.
 struct RoundTripTests {
     @Test func getDecodesPathAndQueryArgumentsInOrder() async throws {
-        try await withServer(handler: { Echo.response(for: $0) }) { server in
+        try await withServer(handler: Echo.handler) { server in
             try await withClient { client in
                 let target = url(server, "/a%20dir/metrics?b=2&a=1&name=J%C3%BCrgen%20D%26e&empty=&flag&b=3")
                 let response = try await client.send(HTTPRequest(method: "GET", url: target))
@@ -15,7 +15,9 @@ struct RoundTripTests {
                 #expect(echo.method == "GET")
                 #expect(echo.path == "/a dir/metrics")
                 #expect(
-                    echo.query == [["b", "2"], ["a", "1"], ["name", "Jürgen D&e"], ["empty", ""], ["flag", ""], ["b", "3"]]
+                    echo.query == [
+                        ["b", "2"], ["a", "1"], ["name", "Jürgen D&e"], ["empty", ""], ["flag", ""], ["b", "3"],
+                    ]
                 )
                 #expect(echo.body.isEmpty)
             }
@@ -25,7 +27,7 @@ struct RoundTripTests {
     @Test func postBodyAndHeadersRoundTripByteExact() async throws {
         // UTF-8 text, a NUL, CR LF and bytes that are not UTF-8 at all.
         let body = Array("héllo wörld ✓ 日本語\r\n".utf8) + [0x00, 0xFF, 0x80, 0x0D, 0x0A]
-        try await withServer(handler: { Echo.response(for: $0) }) { server in
+        try await withServer(handler: Echo.handler) { server in
             try await withClient { client in
                 let request = HTTPRequest(
                     method: "POST",
@@ -74,7 +76,7 @@ struct RoundTripTests {
     }
 
     @Test func acceptEncodingOnlyWhenGiven() async throws {
-        try await withServer(handler: { Echo.response(for: $0) }) { server in
+        try await withServer(handler: Echo.handler) { server in
             try await withClient { client in
                 let request = HTTPRequest(
                     method: "GET",
@@ -88,14 +90,16 @@ struct RoundTripTests {
     }
 
     @Test func otherMethodsAreSentAsGiven() async throws {
-        try await withServer(handler: { Echo.response(for: $0) }) { server in
+        try await withServer(handler: Echo.handler) { server in
             try await withClient { client in
                 let put = try Echo.decode(
                     try await client.send(HTTPRequest(method: "PUT", url: url(server, "/x"), body: Array("put".utf8)))
                 )
                 #expect(put.method == "PUT")
                 #expect(put.body == Array("put".utf8))
-                let delete = try Echo.decode(try await client.send(HTTPRequest(method: "DELETE", url: url(server, "/x"))))
+                let delete = try Echo.decode(
+                    try await client.send(HTTPRequest(method: "DELETE", url: url(server, "/x")))
+                )
                 #expect(delete.method == "DELETE")
                 #expect(delete.body.isEmpty)
             }
@@ -127,13 +131,11 @@ struct RoundTripTests {
 
     @Test func bodyOverLimitGets413WithoutReachingTheHandler() async throws {
         let calls = Counter()
-        try await withServer(
-            maxBodySize: 1000,
-            handler: { request in
-                calls.enter()
-                return Echo.response(for: request)
-            }
-        ) { server in
+        let handler: HTTPServer.Handler = { request in
+            calls.enter()
+            return Echo.response(for: request)
+        }
+        try await withServer(maxBodySize: 1000, handler: handler) { server in
             try await withClient { client in
                 let atLimit = try await client.send(
                     HTTPRequest(method: "POST", url: url(server, "/"), body: [UInt8](repeating: 1, count: 1000))

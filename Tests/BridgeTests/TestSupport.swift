@@ -99,6 +99,9 @@ struct Echo: Codable, Equatable {
         headers.first { $0[0] == name }?[1]
     }
 
+    /// A handler that echoes every request.
+    static let handler: HTTPServer.Handler = { response(for: $0) }
+
     static func response(for request: ServerRequest) -> ServerResponse {
         let data = (try? JSONEncoder().encode(Echo(request))) ?? Data()
         return ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(data))
