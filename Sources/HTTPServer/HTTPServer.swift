@@ -108,6 +108,9 @@ public final class HTTPServer: Sendable {
         public var connectionTimeout: Int
         /// The largest body accepted, in bytes; larger gets 413. Default 1 MiB.
         public var maxBodySize: Int
+        /// Whether libmicrohttpd writes its own error messages (accept failures, out of memory, ...) to standard
+        /// error (`MHD_USE_ERROR_LOG`). Default `false`.
+        public var logsErrors: Bool
 
         /// Creates a configuration.
         ///
@@ -117,18 +120,21 @@ public final class HTTPServer: Sendable {
         ///   - connectionLimit: The most simultaneous connections per address.
         ///   - connectionTimeout: Idle connection timeout in seconds; 0 means none.
         ///   - maxBodySize: The largest request body in bytes.
+        ///   - logsErrors: Whether libmicrohttpd prints its error messages to standard error.
         public init(
             listenAddresses: [String],
             threadPoolSize: Int = 2,
             connectionLimit: Int = 64,
             connectionTimeout: Int = 30,
-            maxBodySize: Int = 1 << 20
+            maxBodySize: Int = 1 << 20,
+            logsErrors: Bool = false
         ) {
             self.listenAddresses = listenAddresses
             self.threadPoolSize = threadPoolSize
             self.connectionLimit = connectionLimit
             self.connectionTimeout = connectionTimeout
             self.maxBodySize = maxBodySize
+            self.logsErrors = logsErrors
         }
     }
 
@@ -314,11 +320,6 @@ private final class ServerCore: @unchecked Sendable {
         for listener in listeners {
             listener.stop()
         }
-    }
-
-    /// Whether new requests on open connections must be refused.
-    var isRunning: Bool {
-        state.withLock { $0.phase == .running }
     }
 }
 
@@ -602,7 +603,9 @@ private final class Listener: @unchecked Sendable {
         let parsed = try ListenAddress(parsing: address)
         let configuration = core.configuration
         let context = Unmanaged.passUnretained(core).toOpaque()
-        let baseFlags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let baseFlags =
+            MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+            | (configuration.logsErrors ? MHD_USE_ERROR_LOG.rawValue : 0)
 
         func start(flags: UInt32, sockaddr: UnsafeMutableRawPointer) -> (OpaquePointer?, Int32) {
             let notify: MHD_RequestCompletedCallback = requestCompleted

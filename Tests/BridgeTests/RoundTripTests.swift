@@ -8,7 +8,7 @@ struct RoundTripTests {
     @Test func getDecodesPathAndQueryArgumentsInOrder() async throws {
         try await withServer(handler: Echo.handler) { server in
             try await withClient { client in
-                let target = url(server, "/a%20dir/metrics?b=2&a=1&name=J%C3%BCrgen%20D%26e&empty=&flag&b=3")
+                let target = url(server, "/a%20dir/metrics?b=2&a=1&name=J%C3%BCrgen%20D%26e&empty=&flag&b=3&plus=a+b")
                 let response = try await client.send(HTTPRequest(method: "GET", url: target))
                 #expect(response.status == 200)
                 let echo = try Echo.decode(response)
@@ -17,6 +17,7 @@ struct RoundTripTests {
                 #expect(
                     echo.query == [
                         ["b", "2"], ["a", "1"], ["name", "Jürgen D&e"], ["empty", ""], ["flag", ""], ["b", "3"],
+                        ["plus", "a b"],
                     ]
                 )
                 #expect(echo.body.isEmpty)
