@@ -89,4 +89,49 @@ struct ServerStopTests {
         await server.stop()
         #expect(clock.now - start < .seconds(1))
     }
+
+    @Test func requestsOnOpenConnectionsDuringStopGet503() async throws {
+        let counter = Counter()
+        let server = try HTTPServer(configuration: HTTPServer.Configuration(listenAddresses: ["127.0.0.1:0"])) {
+            request in
+            guard request.path == "/slow" else {
+                return .text("fast")
+            }
+            counter.enter()
+            try? await Task.sleep(for: .milliseconds(500))
+            return .text("slow")
+        }
+        try await withClient { idle in
+            try await withClient { busy in
+                // `idle` keeps a connection open; `busy` holds a handler running while the server stops.
+                #expect(try await idle.send(HTTPRequest(method: "GET", url: url(server, "/"))).status == 200)
+                let slow = Task { try await busy.send(HTTPRequest(method: "GET", url: url(server, "/slow"))) }
+                try await waitUntil { counter.entered == 1 }
+                async let stopped: Void = server.stop(gracePeriod: .seconds(5))
+                try await Task.sleep(for: .milliseconds(100))
+                let refused = try await idle.send(HTTPRequest(method: "GET", url: url(server, "/")))
+                #expect(refused.status == 503)
+                #expect(refused.header("connection")?.lowercased() == "close")
+                #expect(idle.statistics.connectionsOpened == 1)
+                #expect(try await slow.value.body == Array("slow".utf8))
+                await stopped
+            }
+        }
+    }
+
+    @Test func droppingTheServerStopsIt() async throws {
+        var port = 0
+        do {
+            let server = try HTTPServer(configuration: HTTPServer.Configuration(listenAddresses: ["127.0.0.1:0"])) {
+                _ in .text("")
+            }
+            port = server.ports[0]
+        }
+        try await withClient { client in
+            let error = await #expect(throws: TransportError.self) {
+                try await client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
+            }
+            #expect(error?.kind == .connect)
+        }
+    }
 }
