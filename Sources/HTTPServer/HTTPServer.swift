@@ -7,9 +7,10 @@ public struct ServerRequest: Sendable {
     public var method: String
     /// The path without the query, percent-decoded by libmicrohttpd, for example `/metrics`.
     public var path: String
-    /// Query arguments in the order given, decoded.
+    /// Query arguments in the order given, repeated names included, decoded by libmicrohttpd (`%XX` escapes and `+`
+    /// as a space). An argument without `=` has an empty value.
     public var query: [(name: String, value: String)]
-    /// Header fields with names in lower case.
+    /// Header fields in the order received, names in lower case, values as sent.
     public var headers: [(name: String, value: String)]
     /// The body bytes (for `POST`); empty for none.
     public var body: [UInt8]
