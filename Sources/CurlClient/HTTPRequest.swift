@@ -14,18 +14,26 @@ public struct HTTPHeader: Sendable, Hashable {
 
 /// A request for ``CurlHTTPClient/send(_:)``.
 public struct HTTPRequest: Sendable {
-    /// The method, for example `POST` or `GET`.
+    /// The method, for example `POST` or `GET`. `GET` and `HEAD` without a body use libcurl's own verbs; `POST` or any
+    /// request with a body sends the body (`CURLOPT_COPYPOSTFIELDS`); other methods are sent as given
+    /// (`CURLOPT_CUSTOMREQUEST`).
     public var method: String
     /// The absolute URL, for example `https://dataworks.cn-zhangjiakou.aliyuncs.com/` or `http://127.0.0.1:8080/`.
     public var url: String
-    /// Header fields in the order they are sent. libcurl adds none of its own beyond `Host`, `Content-Length`
-    /// and `Accept-Encoding` unless these are given here.
+    /// Header fields in the order they are sent.
+    ///
+    /// libcurl adds only `Host` and (with a body) `Content-Length` unless these are given here; its usual `Accept`,
+    /// `Expect: 100-continue` and form `Content-Type` are suppressed. An `Accept-Encoding` field is not sent as
+    /// written but handed to libcurl (`CURLOPT_ACCEPT_ENCODING`), which sends it and decodes the body accordingly;
+    /// without one, none is sent. An empty value sends the field with an empty value. Names or values containing
+    /// CR, LF or NUL make ``CurlHTTPClient/send(_:)`` throw a ``TransportError`` of kind `other`.
     public var headers: [HTTPHeader]
     /// The exact body bytes; empty for none.
     public var body: [UInt8]
-    /// The time allowed to establish the connection (TCP and TLS).
+    /// The time allowed to establish the connection (TCP and TLS), rounded up to whole milliseconds.
     public var connectTimeout: Duration
-    /// The time allowed for the whole transfer, connection included.
+    /// The time allowed for the whole transfer, connection included, rounded up to whole milliseconds. Time spent
+    /// waiting in the client's queue does not count.
     public var timeout: Duration
 
     /// Creates a request.
@@ -50,7 +58,8 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     /// The HTTP status code, for example 200 or 429.
     public var status: Int
-    /// The header fields of the final response (not of any `100 Continue` or proxy `CONNECT` answer).
+    /// The header fields of the final response (not of any `100 Continue` or proxy `CONNECT` answer), in the order
+    /// received.
     public var headers: [HTTPHeader]
     /// The body bytes.
     public var body: [UInt8]
