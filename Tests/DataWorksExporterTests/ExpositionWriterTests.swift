@@ -239,16 +239,16 @@ struct ExpositionWriterTests {
         #expect(reused.bytes.isEmpty)
     }
 
-    @Test func renderedSamplePassesPromtool() async throws {
+    @Test func renderedSamplePassesPromtool() throws {
         guard let promtool = Promtool.path else {
             print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")
             return
         }
-        let result = try await Promtool.checkMetrics(Self.sampleExposition(), promtool: promtool)
+        let result = try Promtool.checkMetrics(Self.sampleExposition(), promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
-    @Test func promtoolHarnessDetectsLintProblems() async throws {
+    @Test func promtoolHarnessDetectsLintProblems() throws {
         guard let promtool = Promtool.path else {
             print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")
             return
@@ -256,7 +256,7 @@ struct ExpositionWriterTests {
         var writer = ExpositionWriter()
         try writer.family("dataworks_api_requests", type: .counter, help: "Counter without the _total suffix.")
         try writer.sample("dataworks_api_requests", value: 1)
-        let result = try await Promtool.checkMetrics(writer.bytes, promtool: promtool)
+        let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status != 0)
         #expect(result.output.contains("_total"))
     }

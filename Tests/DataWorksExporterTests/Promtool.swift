@@ -13,27 +13,28 @@ enum Promtool {
         var output: String
     }
 
-    /// Pipes `exposition` into `promtool check metrics` and returns its exit status and combined output.
-    static func checkMetrics(_ exposition: [UInt8], promtool: String) async throws -> Result {
+    /// Feeds `exposition` to `promtool check metrics` on its standard input and returns its exit status and
+    /// combined output.
+    ///
+    /// The input comes from a temporary file rather than a pipe we write to: with a pipe, a test that blocks
+    /// on the output while another task writes the input can starve on a 2-core cooperative pool.
+    static func checkMetrics(_ exposition: [UInt8], promtool: String) throws -> Result {
+        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("promtool-input-\(UUID())")
+        try Data(exposition).write(to: inputURL)
+        defer { try? FileManager.default.removeItem(at: inputURL) }
+        let input = try FileHandle(forReadingFrom: inputURL)
+        defer { try? input.close() }
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: promtool)
         process.arguments = ["check", "metrics"]
-        let input = Pipe()
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        // Write from another task so that neither pipe can fill up and block the other side.
-        let writer = input.fileHandleForWriting
-        let data = Data(exposition)
-        let writing = Task.detached {
-            writer.write(data)
-            try writer.close()
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        try await writing.value
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self))
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 }

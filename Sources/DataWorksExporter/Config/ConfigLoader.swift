@@ -389,8 +389,12 @@ private struct ConfigParser {
         guard !path.hasPrefix("/") else {
             return path
         }
+        var relative = Substring(path)
+        while relative.hasPrefix("./") {
+            relative = relative.dropFirst(2)
+        }
         let directory = (file as NSString).deletingLastPathComponent
-        return directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        return directory.isEmpty ? String(relative) : (directory as NSString).appendingPathComponent(String(relative))
     }
 
     func isNull(_ node: Node) -> Bool {
