@@ -108,7 +108,9 @@ struct ConfigTests {
         #expect(settings.retries == 2)
         #expect(settings.userAgent == nil)
         #expect(settings.credentialFiles == nil)
-        #expect(CollectorSettings() == CollectorSettings(scrapeTimeout: .seconds(30), timeoutOffset: .milliseconds(500)))
+        #expect(
+            CollectorSettings() == CollectorSettings(scrapeTimeout: .seconds(30), timeoutOffset: .milliseconds(500))
+        )
         #expect(CollectorSettings().cacheTTL == .zero)
     }
 
@@ -310,7 +312,13 @@ struct ConfigTests {
         )
         expectError("dataworks: [1, 2]\n", .wrongType, line: 1, column: 12, contains: ["a mapping for dataworks"])
         expectError("targets: {a: 1}\n", .wrongType, line: 1, column: 10, contains: ["targets must be a list"])
-        expectError("targets:\n  - cn-zhangjiakou\n", .wrongType, line: 2, column: 5, contains: ["a mapping for a target"])
+        expectError(
+            "targets:\n  - cn-zhangjiakou\n",
+            .wrongType,
+            line: 2,
+            column: 5,
+            contains: ["a mapping for a target"]
+        )
         expectError("- 1\n", .wrongType, line: 1, column: 1, contains: ["a mapping for the configuration"])
         expectError(
             """
@@ -451,7 +459,13 @@ struct ConfigTests {
         expectError("dataworks:\n  request_timeout: 10\n", .invalidValue, line: 2, column: 20)
         expectError("collector:\n  cache_ttl: 1m1h\n", .invalidValue, line: 2, column: 14)
         expectError("collector:\n  cache_ttl: -1s\n", .invalidValue, line: 2, column: 14)
-        expectError("dataworks:\n  request_timeout: 0s\n", .outOfRange, line: 2, column: 20, contains: ["greater than 0"])
+        expectError(
+            "dataworks:\n  request_timeout: 0s\n",
+            .outOfRange,
+            line: 2,
+            column: 20,
+            contains: ["greater than 0"]
+        )
         expectError(
             "dataworks:\n  connect_timeout: 30s\n  request_timeout: 10s\n",
             .outOfRange,

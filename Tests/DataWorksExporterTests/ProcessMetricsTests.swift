@@ -66,7 +66,8 @@ struct ProcessMetricsTests {
         let stat = "1 (x) S 1 1 1 0 -1 0 0 0 0 0 300 100 0 0 20 0 1 0 5000 1048576 10 0 0\n"
         try Data(stat.utf8).write(to: root.appendingPathComponent("self/stat"))
         try Data("btime 1700000000\n".utf8).write(to: root.appendingPathComponent("stat"))
-        let limits = "Max open files            4096                 4096                 files\n"
+        let limits =
+            "Max open files            4096                 4096                 files\n"
             + "Max address space         8589934592           unlimited            bytes\n"
         try Data(limits.utf8).write(to: root.appendingPathComponent("self/limits"))
 

@@ -493,7 +493,9 @@ private struct ConfigParser {
             if leading < indent {
                 return nil  // The mapping ended.
             }
-            if leading == indent, content.hasPrefix(key), content.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") {
+            if leading == indent, content.hasPrefix(key),
+                content.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":")
+            {
                 return (index + 1, first.column)
             }
         }

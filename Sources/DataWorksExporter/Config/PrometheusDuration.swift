@@ -37,7 +37,8 @@ enum PrometheusDuration {
                 return nil
             }
             var suffixEnd = index
-            while suffixEnd < bytes.count, bytes[suffixEnd] >= UInt8(ascii: "a"), bytes[suffixEnd] <= UInt8(ascii: "z") {
+            while suffixEnd < bytes.count, bytes[suffixEnd] >= UInt8(ascii: "a"), bytes[suffixEnd] <= UInt8(ascii: "z")
+            {
                 suffixEnd += 1
             }
             let suffix = String(decoding: bytes[index..<suffixEnd], as: UTF8.self)
