@@ -239,6 +239,30 @@ struct ExpositionWriterTests {
         #expect(reused.bytes.isEmpty)
     }
 
+    @Test func largeExpositionIsCompleteAndValid() throws {
+        var writer = ExpositionWriter(capacity: 1 << 20)
+        try writer.family("dataworks_deployment_fetch_success", type: .gauge, help: "Fetch success.")
+        let base = try Labels([("region_id", "cn-zhangjiakou"), ("project", "10000")])
+        for id in 0..<10_000 {
+            try writer.sample(
+                "dataworks_deployment_fetch_success",
+                labels: base.adding("deployment_id", String(3_000_000 + id)),
+                value: Double(id % 2)
+            )
+        }
+        let lines = writer.text.split(separator: "\n")
+        #expect(lines.count == 10_002)
+        #expect(
+            lines.last
+                == "dataworks_deployment_fetch_success{region_id=\"cn-zhangjiakou\",project=\"10000\",deployment_id=\"3009999\"} 1"
+        )
+        #expect(base.count == 2)
+        if let promtool = Promtool.path {
+            let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
+            #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
+        }
+    }
+
     @Test func renderedSamplePassesPromtool() throws {
         guard let promtool = Promtool.path else {
             print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")

@@ -42,6 +42,12 @@ struct NumberFormattingTests {
         (Double.leastNonzeroMagnitude, "5e-324"),
         (Double.leastNormalMagnitude, "2.2250738585072014e-308"),
         (-2.5e-7, "-2.5e-07"),
+        // A shorter form exactly halfway between two doubles that rounds back under ties-to-even: Go
+        // prints 16 digits here (a Ryu that excludes the boundary prints 17).
+        (4.468743327960138e+16, "4.468743327960138e+16"),
+        (5e-5, "5e-05"),
+        (0.000099, "9.9e-05"),
+        (123_456.789e3, "1.23456789e+08"),
         (.infinity, "+Inf"),
         (-.infinity, "-Inf"),
         (.nan, "NaN"),
