@@ -482,6 +482,12 @@ struct ConfigTests {
         )
     }
 
+    @Test func defaultConnectTimeoutFollowsALowRequestTimeout() throws {
+        let config = try ExporterConfig.parse(yaml: "dataworks:\n  request_timeout: 2s\n", file: "c.yml")
+        #expect(config.dataworks.connectTimeout == .seconds(2))
+        #expect(config.dataworks.requestTimeout == .seconds(2))
+    }
+
     @Test func endpointsAndUserAgents() throws {
         expectError("dataworks:\n  endpoint: http://h/path\n", .invalidValue, line: 2, column: 13)
         expectError("dataworks:\n  endpoint: \"http://h:99999\"\n", .invalidValue, line: 2, column: 13)

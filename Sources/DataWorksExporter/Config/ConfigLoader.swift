@@ -110,6 +110,10 @@ private struct ConfigParser {
                 secretFile = try string(entry).isEmpty ? nil : entry
             }
         }
+        if connectTimeout == nil, settings.connectTimeout > settings.requestTimeout {
+            // Only request_timeout was lowered: the default connect timeout follows it down.
+            settings.connectTimeout = settings.requestTimeout
+        }
         if let connectTimeout, settings.connectTimeout > settings.requestTimeout {
             throw error(
                 .outOfRange,

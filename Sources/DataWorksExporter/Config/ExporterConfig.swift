@@ -86,7 +86,8 @@ public struct DataWorksSettings: Sendable, Hashable {
     public var network: Network
     /// The maximum number of concurrent API requests, 1...256. Default 8.
     public var concurrency: Int
-    /// The TCP/TLS connect timeout, positive and at most ``requestTimeout``. Default 5 s.
+    /// The TCP/TLS connect timeout, positive and at most ``requestTimeout``. Default 5 s, lowered to
+    /// ``requestTimeout`` when only that is configured below 5 s.
     public var connectTimeout: Duration
     /// The timeout of one HTTP request attempt, positive. Default 10 s.
     public var requestTimeout: Duration
