@@ -1,0 +1,532 @@
+import DataWorksAPI
+import Foundation
+import Yams
+
+extension ExporterConfig {
+    /// Reads and validates a configuration file.
+    ///
+    /// Relative `*_file` paths in it are resolved against the directory of `path`.
+    ///
+    /// - Parameter path: The file to read.
+    /// - Returns: The configuration.
+    /// - Throws: ``ConfigError`` with code `io` if the file cannot be read or is not UTF-8, otherwise as
+    ///   ``parse(yaml:file:)``.
+    public static func load(path: String) throws(ConfigError) -> ExporterConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(code: .io, file: path, line: nil, column: nil, message: "cannot read the file")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ConfigError(code: .io, file: path, line: nil, column: nil, message: "the file is not valid UTF-8")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses and validates configuration text.
+    ///
+    /// - Parameters:
+    ///   - yaml: The YAML text. An empty document gives the defaults with no targets.
+    ///   - file: The path used in error messages; relative `*_file` paths are resolved against its directory.
+    /// - Returns: The configuration.
+    /// - Throws: ``ConfigError`` naming the file, the 1-based line and column of the offending node, and
+    ///   the problem.
+    public static func parse(yaml: String, file: String) throws(ConfigError) -> ExporterConfig {
+        try ConfigParser(yaml: yaml, file: file).parse()
+    }
+}
+
+/// Walks the composed YAML tree and builds an ``ExporterConfig``.
+private struct ConfigParser {
+    let yaml: String
+    let file: String
+
+    /// An entry of a mapping, with the key's text and node.
+    struct Entry {
+        var key: String
+        var keyNode: Node
+        var value: Node
+    }
+
+    // MARK: - Top level
+
+    func parse() throws(ConfigError) -> ExporterConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw syntaxError(error)
+        }
+        var config = ExporterConfig()
+        guard let root, !isNull(root) else {
+            return config
+        }
+        let entries = try mapping(root, what: "the configuration", allowed: ["dataworks", "collector", "targets"])
+        for entry in entries where !isNull(entry.value) {
+            switch entry.key {
+            case "dataworks": config.dataworks = try dataworks(entry.value)
+            case "collector": config.collector = try collector(entry.value)
+            default: config.targets = try targets(entry.value)
+            }
+        }
+        return config
+    }
+
+    // MARK: - Sections
+
+    func dataworks(_ node: Node) throws(ConfigError) -> DataWorksSettings {
+        let allowed = [
+            "endpoint", "signature", "network", "concurrency", "connect_timeout", "request_timeout", "retries",
+            "user_agent", "access_key_id_file", "access_key_secret_file",
+        ]
+        var settings = DataWorksSettings()
+        var idFile: Entry?
+        var secretFile: Entry?
+        var connectTimeout: Entry?
+        for entry in try mapping(node, what: "dataworks", allowed: allowed) where !isNull(entry.value) {
+            switch entry.key {
+            case "endpoint":
+                settings.endpoint = try endpoint(entry)
+            case "signature":
+                settings.signature = try choice(entry, SignatureVersion.self)
+            case "network":
+                settings.network = try choice(entry, DataWorksSettings.Network.self)
+            case "concurrency":
+                settings.concurrency = Int(try integer(entry, in: 1...256))
+            case "connect_timeout":
+                settings.connectTimeout = try duration(entry, positive: true)
+                connectTimeout = entry
+            case "request_timeout":
+                settings.requestTimeout = try duration(entry, positive: true)
+            case "retries":
+                settings.retries = Int(try integer(entry, in: 0...10))
+            case "user_agent":
+                let text = try string(entry)
+                if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                    throw error(.invalidValue, at: entry.value, "user_agent must not contain control characters")
+                }
+                settings.userAgent = text.isEmpty ? nil : text
+            case "access_key_id_file":
+                idFile = try string(entry).isEmpty ? nil : entry
+            default:
+                secretFile = try string(entry).isEmpty ? nil : entry
+            }
+        }
+        if connectTimeout == nil, settings.connectTimeout > settings.requestTimeout {
+            // Only request_timeout was lowered: the default connect timeout follows it down.
+            settings.connectTimeout = settings.requestTimeout
+        }
+        if let connectTimeout, settings.connectTimeout > settings.requestTimeout {
+            throw error(
+                .outOfRange,
+                at: connectTimeout.value,
+                "connect_timeout (\(PrometheusDuration.format(settings.connectTimeout))) must not exceed "
+                    + "request_timeout (\(PrometheusDuration.format(settings.requestTimeout)))"
+            )
+        }
+        switch (idFile, secretFile) {
+        case (let id?, let secret?):
+            settings.credentialFiles = .init(
+                accessKeyIdFile: resolve(try string(id)),
+                accessKeySecretFile: resolve(try string(secret))
+            )
+        case (let present?, nil), (nil, let present?):
+            let missing = present.key == "access_key_id_file" ? "access_key_secret_file" : "access_key_id_file"
+            throw error(
+                .conflictingKeys,
+                at: present.keyNode,
+                "\(present.key) is set but \(missing) is not; set both or neither"
+            )
+        case (nil, nil):
+            break
+        }
+        return settings
+    }
+
+    func collector(_ node: Node) throws(ConfigError) -> CollectorSettings {
+        var settings = CollectorSettings()
+        var offset: Entry?
+        let allowed = ["scrape_timeout", "timeout_offset", "cache_ttl"]
+        for entry in try mapping(node, what: "collector", allowed: allowed) where !isNull(entry.value) {
+            switch entry.key {
+            case "scrape_timeout":
+                settings.scrapeTimeout = try duration(entry, positive: true)
+            case "timeout_offset":
+                settings.timeoutOffset = try duration(entry, positive: false)
+                offset = entry
+            default:
+                settings.cacheTTL = try duration(entry, positive: false)
+            }
+        }
+        if settings.timeoutOffset >= settings.scrapeTimeout {
+            throw error(
+                .outOfRange,
+                at: offset?.value ?? node,
+                "timeout_offset (\(PrometheusDuration.format(settings.timeoutOffset))) must be less than "
+                    + "scrape_timeout (\(PrometheusDuration.format(settings.scrapeTimeout)))"
+            )
+        }
+        return settings
+    }
+
+    func targets(_ node: Node) throws(ConfigError) -> [Target] {
+        guard case .sequence(let items) = node else {
+            throw wrongType(node, expected: "a list of targets", key: "targets")
+        }
+        var result: [Target] = []
+        // First occurrence of every deployment ID, per region and project.
+        var seen: [String: [Int64: Node]] = [:]
+        for item in items {
+            let target = try target(item, seen: &seen)
+            result.append(target)
+        }
+        return result
+    }
+
+    func target(_ node: Node, seen: inout [String: [Int64: Node]]) throws(ConfigError) -> Target {
+        let allowed = ["region_id", "project_id", "project_identifier", "deployment_ids"]
+        let entries = try mapping(node, what: "a target", allowed: allowed)
+        func find(_ key: String) -> Entry? { entries.first { $0.key == key } }
+
+        guard let regionEntry = find("region_id") else {
+            throw error(.missingKey, at: node, "target is missing the required key region_id")
+        }
+        let regionId = try string(regionEntry)
+        guard Self.isValidRegionId(regionId) else {
+            throw error(
+                .invalidValue,
+                at: regionEntry.value,
+                "region_id \"\(regionId)\" is not a region ID like cn-zhangjiakou or ap-southeast-1"
+            )
+        }
+
+        let project: Target.Project
+        switch (find("project_id"), find("project_identifier")) {
+        case (let id?, nil):
+            project = .id(try integer(id, in: 1...Int64.max))
+        case (nil, let identifier?):
+            let text = try string(identifier)
+            guard Self.isValidProjectIdentifier(text) else {
+                throw error(
+                    .invalidValue,
+                    at: identifier.value,
+                    "project_identifier \"\(text)\" must start with a letter and contain only letters, digits "
+                        + "and underscores (at most 64)"
+                )
+            }
+            project = .identifier(text)
+        case (_?, let identifier?):
+            throw error(
+                .conflictingKeys,
+                at: identifier.keyNode,
+                "target has both project_id and project_identifier; set exactly one"
+            )
+        case (nil, nil):
+            throw error(.conflictingKeys, at: node, "target needs exactly one of project_id or project_identifier")
+        }
+
+        guard let idsEntry = find("deployment_ids") else {
+            throw error(.missingKey, at: node, "target is missing the required key deployment_ids")
+        }
+        guard case .sequence(let idNodes) = idsEntry.value else {
+            throw wrongType(idsEntry.value, expected: "a list of deployment IDs", key: "deployment_ids")
+        }
+        if idNodes.isEmpty {
+            throw error(.invalidValue, at: idsEntry.value, "deployment_ids must list at least one deployment ID")
+        }
+        let groupKey = regionId + "\u{0}" + project.labelValue + (project.isId ? "#id" : "#identifier")
+        var ids: [Int64] = []
+        ids.reserveCapacity(idNodes.count)
+        for idNode in idNodes {
+            let id = try integer(idNode, key: "deployment ID", in: 1...Int64.max, what: "a positive int64")
+            if let first = seen[groupKey]?[id] {
+                let where_ = first.mark.map { "line \($0.line), column \($0.column)" } ?? "earlier"
+                throw error(
+                    .duplicateDeploymentId,
+                    at: idNode,
+                    "deployment ID \(id) is listed twice for region \(regionId), project \(project.labelValue); "
+                        + "first at \(where_)"
+                )
+            }
+            seen[groupKey, default: [:]][id] = idNode
+            ids.append(id)
+        }
+        return Target(regionId: regionId, project: project, deploymentIds: ids)
+    }
+
+    // MARK: - Values
+
+    /// The entries of a mapping node, in order, after checking that every key is a known string.
+    func mapping(_ node: Node, what: String, allowed: [String]) throws(ConfigError) -> [Entry] {
+        guard case .mapping(let mapping) = node else {
+            throw error(.wrongType, at: node, "expected a mapping for \(what), got \(describe(node))")
+        }
+        var entries: [Entry] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                throw error(.wrongType, at: keyNode, "keys of \(what) must be strings, got \(describe(keyNode))")
+            }
+            let key = scalar.string
+            guard allowed.contains(key) else {
+                throw error(
+                    .unknownKey,
+                    at: keyNode,
+                    "unknown key \"\(key)\" in \(what); allowed keys: \(allowed.joined(separator: ", "))"
+                )
+            }
+            entries.append(Entry(key: key, keyNode: keyNode, value: value))
+        }
+        return entries
+    }
+
+    func string(_ entry: Entry) throws(ConfigError) -> String {
+        guard case .scalar(let scalar) = entry.value, !isNull(entry.value) else {
+            throw wrongType(entry.value, expected: "a string", key: entry.key)
+        }
+        return scalar.string
+    }
+
+    func integer(_ entry: Entry, in range: ClosedRange<Int64>) throws(ConfigError) -> Int64 {
+        try integer(entry.value, key: entry.key, in: range, what: "an integer")
+    }
+
+    /// Reads a plain decimal integer scalar and checks its range.
+    func integer(_ node: Node, key: String, in range: ClosedRange<Int64>, what: String) throws(ConfigError) -> Int64 {
+        guard case .scalar(let scalar) = node, tagName(node) == .int else {
+            throw wrongType(node, expected: what, key: key)
+        }
+        guard let value = Int64(scalar.string) else {
+            let digits = scalar.string.drop { $0 == "-" || $0 == "+" }
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                throw error(.outOfRange, at: node, "\(key) \(scalar.string) is out of range; expected \(what)")
+            }
+            throw error(.invalidValue, at: node, "\(key) must be written in decimal, got \(scalar.string)")
+        }
+        guard range.contains(value) else {
+            let bounds =
+                range.upperBound == Int64.max
+                ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+            throw error(.outOfRange, at: node, "\(key) must be \(bounds), got \(value)")
+        }
+        return value
+    }
+
+    func duration(_ entry: Entry, positive: Bool) throws(ConfigError) -> Duration {
+        guard case .scalar(let scalar) = entry.value, !isNull(entry.value) else {
+            throw wrongType(entry.value, expected: "a duration such as 5s", key: entry.key)
+        }
+        guard let duration = PrometheusDuration.parse(scalar.string) else {
+            throw error(
+                .invalidValue,
+                at: entry.value,
+                "\(entry.key) \"\(scalar.string)\" is not a duration; use a number with a unit "
+                    + "(ms, s, m, h, d, w, y), e.g. 500ms, 5s, 1h30m"
+            )
+        }
+        if positive, duration <= .zero {
+            throw error(.outOfRange, at: entry.value, "\(entry.key) must be greater than 0")
+        }
+        return duration
+    }
+
+    func choice<Value: RawRepresentable & CaseIterable>(
+        _ entry: Entry,
+        _ type: Value.Type
+    ) throws(ConfigError) -> Value where Value.RawValue == String {
+        let text = try string(entry)
+        guard let value = Value(rawValue: text) else {
+            let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error(.invalidValue, at: entry.value, "\(entry.key) \"\(text)\" is not one of: \(allowed)")
+        }
+        return value
+    }
+
+    func endpoint(_ entry: Entry) throws(ConfigError) -> String? {
+        let text = try string(entry)
+        if text.isEmpty {
+            return nil
+        }
+        var hostPort = Substring(text)
+        for scheme in ["http://", "https://"] where hostPort.hasPrefix(scheme) {
+            hostPort = hostPort.dropFirst(scheme.count)
+        }
+        if hostPort.hasSuffix("/") {
+            hostPort = hostPort.dropLast()
+        }
+        let parts = hostPort.split(separator: ":", omittingEmptySubsequences: false)
+        let hostOK =
+            !(parts.first ?? "").isEmpty
+            && (parts.first ?? "").allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        let portOK = parts.count == 1 || (parts.count == 2 && UInt16(parts[1]).map { $0 > 0 } == true)
+        guard hostOK, portOK else {
+            throw error(
+                .invalidValue,
+                at: entry.value,
+                "endpoint \"\(text)\" must be http(s)://host[:port] or host[:port], without a path"
+            )
+        }
+        return text
+    }
+
+    // MARK: - Checks and helpers
+
+    /// `cn-zhangjiakou`, `ap-southeast-1`, `cn-shanghai-finance-1`: lowercase words joined by `-`.
+    static func isValidRegionId(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 2, text.utf8.count <= 64, let first = parts.first, first.count >= 2,
+            first.allSatisfy({ $0.isASCII && $0.isLowercase })
+        else {
+            return false
+        }
+        return parts.dropFirst().allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+        }
+    }
+
+    /// A letter, then letters, digits or underscores; at most 64 characters.
+    static func isValidProjectIdentifier(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter, text.utf8.count <= 64 else {
+            return false
+        }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    func resolve(_ path: String) -> String {
+        guard !path.hasPrefix("/") else {
+            return path
+        }
+        var relative = Substring(path)
+        while relative.hasPrefix("./") {
+            relative = relative.dropFirst(2)
+        }
+        let directory = (file as NSString).deletingLastPathComponent
+        return directory.isEmpty ? String(relative) : (directory as NSString).appendingPathComponent(String(relative))
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        if case .scalar = node {
+            return tagName(node) == .null
+        }
+        return false
+    }
+
+    func tagName(_ node: Node) -> Tag.Name {
+        Tag.Name(rawValue: node.tag.rawValue)
+    }
+
+    func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            switch tagName(node) {
+            case .null: return "null"
+            case .int: return "the integer \(scalar.string)"
+            case .float: return "the number \(scalar.string)"
+            case .bool: return "the boolean \(scalar.string)"
+            default: return "the string \"\(scalar.string)\""
+            }
+        }
+    }
+
+    func wrongType(_ node: Node, expected: String, key: String) -> ConfigError {
+        error(.wrongType, at: node, "\(key) must be \(expected), got \(describe(node))")
+    }
+
+    func error(_ code: ConfigError.Code, at node: Node, _ message: String) -> ConfigError {
+        ConfigError(code: code, file: file, line: node.mark?.line, column: node.mark?.column, message: message)
+    }
+
+    func syntaxError(_ error: any Error) -> ConfigError {
+        guard let yamlError = error as? YamlError else {
+            return ConfigError(code: .syntax, file: file, line: nil, column: nil, message: "\(error)")
+        }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let message = context.map { "\(problem) (\($0.text) at line \($0.mark.line), column \($0.mark.column))" }
+            return ConfigError(
+                code: .syntax,
+                file: file,
+                line: mark.line,
+                column: mark.column,
+                message: "YAML syntax error: \(message ?? problem)"
+            )
+        case .reader(let problem, let offset, _, _):
+            let position = offset.flatMap { lineAndColumn(ofUTF8Offset: $0) }
+            return ConfigError(
+                code: .syntax,
+                file: file,
+                line: position?.line,
+                column: position?.column,
+                message: "YAML reader error: \(problem)"
+            )
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.first ?? "?"
+            let first = context.mark
+            let second = findRepeatedKey(key, after: first)
+            return ConfigError(
+                code: .duplicateKey,
+                file: file,
+                line: second?.line ?? first.line,
+                column: second?.column ?? first.column,
+                message: "key \"\(key)\" appears more than once in the same mapping; first at line \(first.line), "
+                    + "column \(first.column)"
+            )
+        default:
+            return ConfigError(code: .syntax, file: file, line: nil, column: nil, message: "\(yamlError)")
+        }
+    }
+
+    /// Finds the next block-style occurrence of `key` at the same column as `first`, in the same mapping.
+    ///
+    /// Yams reports a duplicate key at its first occurrence; this points the error at the repetition.
+    func findRepeatedKey(_ key: String, after first: Mark) -> (line: Int, column: Int)? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = first.column - 1
+        guard first.line >= 1, indent >= 0 else {
+            return nil
+        }
+        for index in first.line..<lines.count {
+            let scalars = lines[index].unicodeScalars
+            let leading = scalars.prefix { $0 == " " }.count
+            let content = String(String.UnicodeScalarView(scalars.dropFirst(leading)))
+            if content.isEmpty || content.hasPrefix("#") {
+                continue
+            }
+            if leading < indent {
+                return nil  // The mapping ended.
+            }
+            if leading == indent, content.hasPrefix(key),
+                content.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":")
+            {
+                return (index + 1, first.column)
+            }
+        }
+        return nil
+    }
+
+    func lineAndColumn(ofUTF8Offset offset: Int) -> (line: Int, column: Int)? {
+        let utf8 = Array(yaml.utf8)
+        guard offset >= 0, offset <= utf8.count else {
+            return nil
+        }
+        var line = 1
+        var lineStart = 0
+        for index in 0..<offset where utf8[index] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = index + 1
+        }
+        let column = String(decoding: utf8[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
+        return (line, column)
+    }
+}
+
+extension Target.Project {
+    fileprivate var isId: Bool {
+        if case .id = self {
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,183 @@
+public import DataWorksAPI
+
+/// The exporter's configuration file, parsed and validated.
+///
+/// ```yaml
+/// dataworks:
+///   endpoint: ""            # optional override, e.g. http://127.0.0.1:18089
+///   signature: v3           # v3 | v1
+///   network: public         # public | vpc
+///   concurrency: 8          # 1...256
+///   connect_timeout: 5s
+///   request_timeout: 10s
+///   retries: 2              # 0...10
+///   user_agent: ""
+///   access_key_id_file: ""  # both or neither with access_key_secret_file
+///   access_key_secret_file: ""
+/// collector:
+///   scrape_timeout: 30s
+///   timeout_offset: 500ms
+///   cache_ttl: 0s
+/// targets:
+///   - region_id: cn-zhangjiakou
+///     project_id: 10000     # or project_identifier: dw_project
+///     deployment_ids: [3000001, 3000002]
+/// ```
+///
+/// Every section and every key except those of a target is optional and has the default shown.
+/// Durations use the Prometheus syntax (`500ms`, `5s`, `1m`, `1h30m`). Unknown keys, wrong types,
+/// bad values and duplicate deployment IDs are ``ConfigError``s with file, line and column.
+public struct ExporterConfig: Sendable, Hashable {
+    /// How to reach the DataWorks OpenAPI.
+    public var dataworks: DataWorksSettings
+    /// How collections are bounded and cached.
+    public var collector: CollectorSettings
+    /// The deployments to watch, grouped by region and project. May be empty.
+    public var targets: [Target]
+
+    /// Creates a configuration.
+    ///
+    /// - Parameters:
+    ///   - dataworks: API settings; defaults as documented on ``DataWorksSettings``.
+    ///   - collector: Collector settings; defaults as documented on ``CollectorSettings``.
+    ///   - targets: The deployments to watch.
+    public init(
+        dataworks: DataWorksSettings = DataWorksSettings(),
+        collector: CollectorSettings = CollectorSettings(),
+        targets: [Target] = []
+    ) {
+        self.dataworks = dataworks
+        self.collector = collector
+        self.targets = targets
+    }
+}
+
+/// Settings of the DataWorks OpenAPI client (the `dataworks:` section).
+public struct DataWorksSettings: Sendable, Hashable {
+    /// Which Alibaba Cloud endpoint family to use when no explicit endpoint is set.
+    public enum Network: String, Sendable, Hashable, CaseIterable {
+        /// `dataworks.<region>.aliyuncs.com`.
+        case `public`
+        /// `dataworks-vpc.<region>.aliyuncs.com`.
+        case vpc
+    }
+
+    /// Paths of files holding an AccessKey pair (each file holds one value; surrounding whitespace is
+    /// trimmed by the credentials provider). Relative paths are resolved against the config file's directory.
+    public struct CredentialFiles: Sendable, Hashable {
+        /// The file holding the AccessKey ID.
+        public var accessKeyIdFile: String
+        /// The file holding the AccessKey secret.
+        public var accessKeySecretFile: String
+
+        /// Creates a pair of credential file paths.
+        public init(accessKeyIdFile: String, accessKeySecretFile: String) {
+            self.accessKeyIdFile = accessKeyIdFile
+            self.accessKeySecretFile = accessKeySecretFile
+        }
+    }
+
+    /// An explicit endpoint (`http(s)://host[:port]` or `host[:port]`) overriding the regional one;
+    /// `nil` (the default, also for `""`) means derive it from region and ``network``.
+    public var endpoint: String?
+    /// The request signature algorithm. Default ``SignatureVersion/v3``.
+    public var signature: SignatureVersion
+    /// The endpoint family. Default ``Network/public``.
+    public var network: Network
+    /// The maximum number of concurrent API requests, 1...256. Default 8.
+    public var concurrency: Int
+    /// The TCP/TLS connect timeout, positive and at most ``requestTimeout``. Default 5 s, lowered to
+    /// ``requestTimeout`` when only that is configured below 5 s.
+    public var connectTimeout: Duration
+    /// The timeout of one HTTP request attempt, positive. Default 10 s.
+    public var requestTimeout: Duration
+    /// Retries after a failed attempt, 0...10. Default 2.
+    public var retries: Int
+    /// Extra text appended to the `User-Agent` header; `nil` (default, also for `""`) for none.
+    public var userAgent: String?
+    /// Credentials read from files; `nil` (default) to use the Alibaba Cloud default credentials chain.
+    public var credentialFiles: CredentialFiles?
+
+    /// Creates settings; every parameter defaults to the documented default.
+    public init(
+        endpoint: String? = nil,
+        signature: SignatureVersion = .v3,
+        network: Network = .public,
+        concurrency: Int = 8,
+        connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(10),
+        retries: Int = 2,
+        userAgent: String? = nil,
+        credentialFiles: CredentialFiles? = nil
+    ) {
+        self.endpoint = endpoint
+        self.signature = signature
+        self.network = network
+        self.concurrency = concurrency
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.retries = retries
+        self.userAgent = userAgent
+        self.credentialFiles = credentialFiles
+    }
+}
+
+/// Settings of the collection (the `collector:` section).
+public struct CollectorSettings: Sendable, Hashable {
+    /// The upper bound of a collection's time budget, positive. Default 30 s.
+    public var scrapeTimeout: Duration
+    /// Subtracted from `X-Prometheus-Scrape-Timeout-Seconds` to get the budget; less than
+    /// ``scrapeTimeout``. Default 500 ms.
+    public var timeoutOffset: Duration
+    /// How long a finished collection is reused by later scrapes; zero (default) disables the cache.
+    public var cacheTTL: Duration
+
+    /// Creates settings; every parameter defaults to the documented default.
+    public init(
+        scrapeTimeout: Duration = .seconds(30),
+        timeoutOffset: Duration = .milliseconds(500),
+        cacheTTL: Duration = .zero
+    ) {
+        self.scrapeTimeout = scrapeTimeout
+        self.timeoutOffset = timeoutOffset
+        self.cacheTTL = cacheTTL
+    }
+}
+
+/// A group of deployments in one DataWorks workspace (an item of `targets:`).
+public struct Target: Sendable, Hashable {
+    /// How the workspace is named in the configuration.
+    public enum Project: Sendable, Hashable {
+        /// The numeric workspace ID (`project_id`), positive.
+        case id(Int64)
+        /// The workspace identifier (`project_identifier`), e.g. `dw_project`.
+        case identifier(String)
+
+        /// The value of the `project` label: the ID in decimal, or the identifier as written.
+        public var labelValue: String {
+            switch self {
+            case .id(let id): String(id)
+            case .identifier(let identifier): identifier
+            }
+        }
+    }
+
+    /// The region, e.g. `cn-zhangjiakou`.
+    public var regionId: String
+    /// The workspace.
+    public var project: Project
+    /// The deployment (release package) IDs, positive, unique within this region and project, in file order.
+    public var deploymentIds: [Int64]
+
+    /// Creates a target.
+    ///
+    /// - Parameters:
+    ///   - regionId: The region, e.g. `cn-zhangjiakou`.
+    ///   - project: The workspace.
+    ///   - deploymentIds: The deployment IDs.
+    public init(regionId: String, project: Project, deploymentIds: [Int64]) {
+        self.regionId = regionId
+        self.project = project
+        self.deploymentIds = deploymentIds
+    }
+}

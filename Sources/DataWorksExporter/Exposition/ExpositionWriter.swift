@@ -1,0 +1,306 @@
+/// The type of a metric family, as written on its `# TYPE` line.
+public enum MetricType: String, Sendable, Hashable, CaseIterable {
+    /// A monotonically increasing count; the family name ends in `_total` by convention.
+    case counter
+    /// A value that can go up and down.
+    case gauge
+    /// Cumulative buckets (`_bucket{le="…"}`), `_sum` and `_count`.
+    case histogram
+}
+
+/// Writes the Prometheus text exposition format, version 0.0.4, into a reusable byte buffer.
+///
+/// The output is exactly what the caller writes, in the caller's order, so it is deterministic and
+/// cheap to compare against golden text. Cost is linear in the output size. Numbers are spelled as
+/// client_golang spells them (``PrometheusNumber/exposition(_:)``): `1`, `0.25`, `1.735787045e+09`,
+/// `+Inf`, `-Inf`, `NaN`; histogram bounds likewise (`le="1"`, `le="+Inf"`).
+///
+/// Usage: open a family with ``family(_:type:help:)``, then write its samples with
+/// ``sample(_:labels:value:)`` (counter, gauge) or ``histogram(_:labels:buckets:sum:count:)``.
+/// Every check throws ``ExpositionError`` and leaves the buffer untouched; nothing traps. The writer does
+/// not detect two series with the same label set in one family: build label sets from unique keys.
+///
+/// ```swift
+/// var writer = ExpositionWriter()
+/// try writer.family("dataworks_up", type: .gauge, help: "Whether the last collection succeeded.")
+/// try writer.sample("dataworks_up", value: 1)
+/// let body = writer.bytes   // "# HELP dataworks_up …\n# TYPE dataworks_up gauge\ndataworks_up 1\n"
+/// ```
+public struct ExpositionWriter: Sendable {
+    /// The HTTP `Content-Type` of this format.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// The exposition written so far, UTF-8.
+    public private(set) var bytes: [UInt8]
+
+    private var openFamily: String?
+    private var openType: MetricType = .gauge
+    private var familyNames: Set<String> = []
+
+    /// Creates an empty writer.
+    ///
+    /// - Parameter capacity: Bytes to reserve up front (for example the previous exposition's size).
+    public init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Creates an empty writer that reuses a buffer's storage.
+    ///
+    /// - Parameter buffer: A buffer whose contents are discarded but whose capacity is kept.
+    public init(reusing buffer: [UInt8]) {
+        bytes = buffer
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The exposition written so far as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Discards everything written, keeping the buffer's capacity, so the writer can render again.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        openFamily = nil
+        familyNames.removeAll(keepingCapacity: true)
+    }
+
+    /// Starts a metric family: writes `# HELP name help` and `# TYPE name type`.
+    ///
+    /// - Parameters:
+    ///   - name: The family name, matching `[a-zA-Z_:][a-zA-Z0-9_:]*` (counters include `_total`;
+    ///     histograms are named without `_bucket`, `_sum` or `_count`).
+    ///   - type: The family's type.
+    ///   - help: Non-empty documentation; `\` and newline are escaped.
+    /// - Throws: ``ExpositionError`` with code `invalidMetricName`, `missingHelp` or `duplicateFamily`.
+    public mutating func family(_ name: String, type: MetricType, help: String) throws(ExpositionError) {
+        try Self.validateMetricName(name)
+        if help.isEmpty {
+            throw ExpositionError(code: .missingHelp, subject: name, message: "metric \(name) has an empty HELP text")
+        }
+        if familyNames.contains(name) {
+            throw ExpositionError(
+                code: .duplicateFamily,
+                subject: name,
+                message: "metric family \(name) was already written in this exposition"
+            )
+        }
+        familyNames.insert(name)
+        openFamily = name
+        openType = type
+
+        bytes.append(contentsOf: "# HELP ".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: " "))
+        for byte in help.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "\n"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(UInt8(ascii: "n"))
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(contentsOf: "\n# TYPE ".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: type.rawValue.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes one counter or gauge sample: `name{labels} value`.
+    ///
+    /// - Parameters:
+    ///   - name: The name of the open family.
+    ///   - labels: The series' labels, written in their order; braces are omitted when empty.
+    ///   - value: The value; any `Double`, including infinities and NaN.
+    /// - Throws: ``ExpositionError`` with code `sampleOutsideFamily` if `name` is not the open family, or
+    ///   `typeMismatch` if the open family is a histogram.
+    public mutating func sample(_ name: String, labels: Labels = .empty, value: Double) throws(ExpositionError) {
+        try checkOpen(name, histogram: false)
+        bytes.append(contentsOf: name.utf8)
+        if !labels.rendered.isEmpty {
+            bytes.append(UInt8(ascii: "{"))
+            bytes.append(contentsOf: labels.rendered)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: " "))
+        PrometheusNumber.appendExposition(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes one counter or gauge sample with labels given as pairs.
+    ///
+    /// Equivalent to building ``Labels`` from `labels` and calling ``sample(_:labels:value:)``.
+    ///
+    /// - Parameters:
+    ///   - name: The name of the open family.
+    ///   - labels: `(name, value)` pairs, written in order.
+    ///   - value: The value.
+    /// - Throws: ``ExpositionError`` for an invalid label name or as ``sample(_:labels:value:)``.
+    public mutating func sample(_ name: String, labels: [(String, String)], value: Double) throws(ExpositionError) {
+        try sample(name, labels: Labels(labels), value: value)
+    }
+
+    /// Writes one histogram series: a `_bucket` line per bound with `le` appended to the labels, a final
+    /// `le="+Inf"` bucket equal to `count`, then `_sum` and `_count`.
+    ///
+    /// - Parameters:
+    ///   - name: The name of the open histogram family (without suffix).
+    ///   - labels: The series' labels; `le` is added after them.
+    ///   - buckets: Upper bounds in strictly increasing order with cumulative counts (non-decreasing, at most
+    ///     `count`). A final `+Inf` bound may be included, in which case its count must equal `count`;
+    ///     otherwise it is added.
+    ///   - sum: The sum of all observations.
+    ///   - count: The number of observations.
+    /// - Throws: ``ExpositionError`` with code `sampleOutsideFamily`, `typeMismatch` or `invalidBuckets`.
+    public mutating func histogram(
+        _ name: String,
+        labels: Labels = .empty,
+        buckets: [(upperBound: Double, cumulativeCount: UInt64)],
+        sum: Double,
+        count: UInt64
+    ) throws(ExpositionError) {
+        try checkOpen(name, histogram: true)
+        try Self.validateBuckets(name, buckets: buckets, count: count)
+        for bucket in buckets {
+            appendBucket(name, labels: labels, bound: bucket.upperBound, count: bucket.cumulativeCount)
+        }
+        if buckets.last?.upperBound != .infinity {
+            appendBucket(name, labels: labels, bound: .infinity, count: count)
+        }
+        appendSuffixed(name, suffix: "_sum", labels: labels)
+        PrometheusNumber.appendExposition(sum, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        appendSuffixed(name, suffix: "_count", labels: labels)
+        PrometheusNumber.appendExposition(Double(count), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes one histogram series with labels given as pairs.
+    ///
+    /// Equivalent to building ``Labels`` from `labels` and calling
+    /// ``histogram(_:labels:buckets:sum:count:)``.
+    ///
+    /// - Throws: ``ExpositionError`` for an invalid label name or as the ``Labels`` variant.
+    public mutating func histogram(
+        _ name: String,
+        labels: [(String, String)],
+        buckets: [(upperBound: Double, cumulativeCount: UInt64)],
+        sum: Double,
+        count: UInt64
+    ) throws(ExpositionError) {
+        try histogram(name, labels: Labels(labels), buckets: buckets, sum: sum, count: count)
+    }
+
+    // MARK: - Helpers
+
+    private func checkOpen(_ name: String, histogram: Bool) throws(ExpositionError) {
+        guard let openFamily, openFamily == name else {
+            let context = openFamily.map { "the open family is \($0)" } ?? "no family is open"
+            throw ExpositionError(
+                code: .sampleOutsideFamily,
+                subject: name,
+                message: "sample \(name) written outside its family (\(context))"
+            )
+        }
+        if histogram != (openType == .histogram) {
+            throw ExpositionError(
+                code: .typeMismatch,
+                subject: name,
+                message: histogram
+                    ? "histogram written into \(name), a \(openType.rawValue) family"
+                    : "plain sample written into \(name), a histogram family"
+            )
+        }
+    }
+
+    private static func validateBuckets(
+        _ name: String,
+        buckets: [(upperBound: Double, cumulativeCount: UInt64)],
+        count: UInt64
+    ) throws(ExpositionError) {
+        func fail(_ reason: String) -> ExpositionError {
+            ExpositionError(code: .invalidBuckets, subject: name, message: "histogram \(name): \(reason)")
+        }
+        var previous: (upperBound: Double, cumulativeCount: UInt64)?
+        for bucket in buckets {
+            if bucket.upperBound.isNaN {
+                throw fail("bucket bound is NaN")
+            }
+            if let previous {
+                if !(bucket.upperBound > previous.upperBound) {
+                    throw fail(
+                        "bucket bounds must increase strictly, got \(PrometheusNumber.exposition(bucket.upperBound))"
+                            + " after \(PrometheusNumber.exposition(previous.upperBound))"
+                    )
+                }
+                if bucket.cumulativeCount < previous.cumulativeCount {
+                    throw fail(
+                        "cumulative count \(bucket.cumulativeCount) of le=\(PrometheusNumber.exposition(bucket.upperBound))"
+                            + " is below the previous bucket's \(previous.cumulativeCount)"
+                    )
+                }
+            }
+            if bucket.cumulativeCount > count {
+                throw fail("bucket count \(bucket.cumulativeCount) exceeds the total count \(count)")
+            }
+            if bucket.upperBound == .infinity, bucket.cumulativeCount != count {
+                throw fail("the +Inf bucket holds \(bucket.cumulativeCount) but count is \(count)")
+            }
+            previous = bucket
+        }
+    }
+
+    private mutating func appendBucket(_ name: String, labels: Labels, bound: Double, count: UInt64) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: "_bucket{".utf8)
+        if !labels.rendered.isEmpty {
+            bytes.append(contentsOf: labels.rendered)
+            bytes.append(UInt8(ascii: ","))
+        }
+        bytes.append(contentsOf: "le=\"".utf8)
+        PrometheusNumber.appendExposition(bound, to: &bytes)
+        bytes.append(contentsOf: "\"} ".utf8)
+        PrometheusNumber.appendExposition(Double(count), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func appendSuffixed(_ name: String, suffix: String, labels: Labels) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: suffix.utf8)
+        if !labels.rendered.isEmpty {
+            bytes.append(UInt8(ascii: "{"))
+            bytes.append(contentsOf: labels.rendered)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: " "))
+    }
+
+    /// Checks that `name` matches `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    ///
+    /// - Throws: ``ExpositionError`` with code `invalidMetricName`.
+    static func validateMetricName(_ name: String) throws(ExpositionError) {
+        var first = true
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "_"), UInt8(ascii: ":"):
+                break
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where !first:
+                break
+            default:
+                throw ExpositionError(
+                    code: .invalidMetricName,
+                    subject: name,
+                    message: "metric name \"\(name)\" does not match [a-zA-Z_:][a-zA-Z0-9_:]*"
+                )
+            }
+            first = false
+        }
+        if first {
+            throw ExpositionError(code: .invalidMetricName, subject: name, message: "metric name is empty")
+        }
+    }
+}

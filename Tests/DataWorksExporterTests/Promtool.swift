@@ -1,0 +1,40 @@
+import Foundation
+
+/// Runs `promtool check metrics` on an exposition, for tests.
+enum Promtool {
+    /// The promtool binary, if installed.
+    static let path: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// The outcome of one `promtool check metrics` run.
+    struct Result: Sendable {
+        var status: Int32
+        var output: String
+    }
+
+    /// Feeds `exposition` to `promtool check metrics` on its standard input and returns its exit status and
+    /// combined output.
+    ///
+    /// The input comes from a temporary file rather than a pipe we write to: with a pipe, a test that blocks
+    /// on the output while another task writes the input can starve on a 2-core cooperative pool.
+    static func checkMetrics(_ exposition: [UInt8], promtool: String) throws -> Result {
+        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("promtool-input-\(UUID())")
+        try Data(exposition).write(to: inputURL)
+        defer { try? FileManager.default.removeItem(at: inputURL) }
+        let input = try FileHandle(forReadingFrom: inputURL)
+        defer { try? input.close() }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}
