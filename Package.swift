@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["DataWorksAPI"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksExporter"]),
+        .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["DataWorksExporter", "DataWorksSimulator", "CurlClient", "HTTPServer"]

@@ -176,7 +176,11 @@ public final class DataWorksClient: Sendable {
                 let response = try await transport.send(request)
                 do throws(APIError) {
                     let answer = try decode(response)
-                    await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: nil)
+                    await observer?.requestFinished(
+                        action: action,
+                        duration: started.duration(to: clock.now),
+                        error: nil
+                    )
                     return answer
                 } catch {
                     failure = error

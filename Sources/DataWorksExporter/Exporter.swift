@@ -1,7 +1,7 @@
 import CurlClient
 public import DataWorksAPI
 import Foundation
-public import HTTPServer
+import HTTPServer
 public import Logging
 
 /// The running exporter: the libcurl client, the DataWorks API client, the collector, and the HTTP server,
@@ -87,7 +87,7 @@ public final class Exporter: Sendable {
             summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
         ) { scrapeTimeout in
             let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
-            return renderer.render(snapshot: snapshot, api: await apiMetrics.current)
+            return try renderer.render(snapshot: snapshot, api: await apiMetrics.current)
         }
         do {
             self.server = try HTTPServer(configuration: .init(listenAddresses: options.listenAddresses)) { request in

@@ -254,7 +254,11 @@ struct SimulatorHandler: Sendable {
     func xml(root: String, _ object: [String: Any]) -> ServerResponse {
         var text = "<?xml version='1.0' encoding='UTF-8'?>"
         XMLWriting.append(element: root, value: object, to: &text)
-        return ServerResponse(status: 200, headers: [("Content-Type", "text/xml;charset=utf-8")], body: Array(text.utf8))
+        return ServerResponse(
+            status: 200,
+            headers: [("Content-Type", "text/xml;charset=utf-8")],
+            body: Array(text.utf8)
+        )
     }
 }
 

@@ -12,7 +12,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataworks-exporter",
         abstract: "Prometheus exporter for Alibaba Cloud DataWorks deployments (GetDeployment).",
-        version: "dataworks-exporter \(BuildInfo.version) (revision \(BuildInfo.revision), swift \(BuildInfo.swiftVersion))"
+        version:
+            "dataworks-exporter \(BuildInfo.version) (revision \(BuildInfo.revision), swift \(BuildInfo.swiftVersion))"
     )
 
     @Option(name: .customLong("config.file"), help: "Configuration file (YAML).")
@@ -30,7 +31,10 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
     var telemetryPath = "/metrics"
 
-    @Option(name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error.")
+    @Option(
+        name: .customLong("log.level"),
+        help: "Only log messages with this severity or above: debug, info, warn, error."
+    )
     var logLevel = "info"
 
     @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt, json.")
@@ -38,7 +42,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("demo"),
-        help: "Run against the built-in DataWorks simulator on loopback, with its own test AccessKey; no account needed."
+        help:
+            "Run against the built-in DataWorks simulator on loopback, with its own test AccessKey; no account needed."
     )
     var demo = false
 
@@ -141,8 +146,11 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
 
     /// The AccessKey source: the `*_file` pair from the config when set, else the default chain.
     static func credentialsProvider(for config: ExporterConfig, logger: Logger) throws -> any CredentialsProvider {
-        if let idFile = config.dataworks.accessKeyIdFile, let secretFile = config.dataworks.accessKeySecretFile {
-            return try FileCredentialsProvider(accessKeyIdFile: idFile, accessKeySecretFile: secretFile)
+        if let files = config.dataworks.credentialFiles {
+            return try FileCredentialsProvider(
+                accessKeyIdFile: files.accessKeyIdFile,
+                accessKeySecretFile: files.accessKeySecretFile
+            )
         }
         return DefaultCredentialsChain(environment: ProcessInfo.processInfo.environment)
     }

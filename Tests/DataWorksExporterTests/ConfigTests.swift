@@ -90,7 +90,7 @@ struct ConfigTests {
             ]
         )
         #expect(config == expected)
-        #expect(config.targets.map(\.project.labelValue) == ["10000", "dw_project", "dw_project"])
+        #expect(config.targets.map(\.project.description) == ["10000", "dw_project", "dw_project"])
     }
 
     @Test func defaults() throws {

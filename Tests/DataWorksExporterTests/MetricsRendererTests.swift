@@ -1,4 +1,5 @@
 import DataWorksAPI
+import HTTPServer
 import Testing
 
 @testable import DataWorksExporter
@@ -18,7 +19,7 @@ import Testing
         return deployment
     }
 
-    static func render(_ samples: [DeploymentSample], api: APIMetrics.Values? = nil) async -> String {
+    static func render(_ samples: [DeploymentSample], api: APIMetrics.Values? = nil) async throws -> String {
         let snapshot = Snapshot(deployments: samples, durationSeconds: 0.25, timeoutSeconds: 9.5)
         let values: APIMetrics.Values
         if let api {
@@ -26,19 +27,19 @@ import Testing
         } else {
             values = await APIMetrics().current
         }
-        let bytes = MetricsRenderer().render(snapshot: snapshot, api: values, includeProcessMetrics: false)
+        let bytes = try MetricsRenderer().render(snapshot: snapshot, api: values, includeProcessMetrics: false)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     @Test(arguments: [(0, "ready"), (1, "success"), (2, "failure"), (6, "rejected"), (3, "unknown"), (nil, "unknown")])
-    func exactlyOneOfTheFiveStatusesIsOne(code: Int?, label: String) async {
+    func exactlyOneOfTheFiveStatusesIsOne(code: Int?, label: String) async throws {
         let sample = DeploymentSample(
             key: Self.key,
             deployment: Self.deployment(status: code),
             lastSuccessTimestamp: 1_700_000_000,
             fetchSucceeded: true
         )
-        let text = await Self.render([sample])
+        let text = try await Self.render([sample])
         let prefix = #"dataworks_deployment_status{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002","#
         for status in ["ready", "success", "failure", "rejected", "unknown"] {
             let expected = status == label ? 1 : 0
@@ -46,7 +47,7 @@ import Testing
         }
     }
 
-    @Test func errorInfoIsEscapedAndOnlyPresentWhileFailed() async {
+    @Test func errorInfoIsEscapedAndOnlyPresentWhileFailed() async throws {
         let message = "bad \"quote\" \\ back\nnew line 部署失败"
         let failed = DeploymentSample(
             key: Self.key,
@@ -54,7 +55,7 @@ import Testing
             lastSuccessTimestamp: 1_700_000_000,
             fetchSucceeded: true
         )
-        let text = await Self.render([failed])
+        let text = try await Self.render([failed])
         #expect(
             text.contains(
                 #"dataworks_deployment_error_info{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002",error_message="bad \"quote\" \\ back\nnew line 部署失败"} 1"#
@@ -63,7 +64,8 @@ import Testing
         )
         var succeeded = failed
         succeeded.deployment?.status = 1
-        #expect(!(await Self.render([succeeded])).contains("dataworks_deployment_error_info{"))
+        let rendered = try await Self.render([succeeded])
+        #expect(!rendered.contains("dataworks_deployment_error_info{"))
     }
 
     @Test func longErrorMessagesAreCut() {
@@ -74,22 +76,22 @@ import Testing
         #expect(MetricsRenderer.truncated("short") == "short")
     }
 
-    @Test func notExecutedHasNoExecuteTimestampOrLatency() async {
+    @Test func notExecutedHasNoExecuteTimestampOrLatency() async throws {
         let ready = DeploymentSample(
             key: Self.key,
             deployment: Self.deployment(status: 0, executed: false),
             lastSuccessTimestamp: 1_700_000_000,
             fetchSucceeded: true
         )
-        let text = await Self.render([ready])
+        let text = try await Self.render([ready])
         #expect(text.contains("dataworks_deployment_create_timestamp_seconds{"))
         #expect(!text.contains("dataworks_deployment_execute_timestamp_seconds{"))
         #expect(!text.contains("dataworks_deployment_execution_latency_seconds{"))
     }
 
-    @Test func neverFetchedDeploymentHasOnlyFetchSuccessZero() async {
+    @Test func neverFetchedDeploymentHasOnlyFetchSuccessZero() async throws {
         let missing = DeploymentSample(key: Self.key, deployment: nil, lastSuccessTimestamp: nil, fetchSucceeded: false)
-        let text = await Self.render([missing])
+        let text = try await Self.render([missing])
         #expect(
             text.contains(
                 #"dataworks_deployment_fetch_success{region_id="cn-zhangjiakou",project="10000",deployment_id="3000002"} 0"#
@@ -100,11 +102,11 @@ import Testing
         #expect(text.contains("dataworks_up 0\n"))
     }
 
-    @Test func knownErrorCodesArePresetToZeroAndHistogramIsCumulative() async {
+    @Test func knownErrorCodesArePresetToZeroAndHistogramIsCumulative() async throws {
         let metrics = APIMetrics()
         await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
         await metrics.requestFinished(action: "GetDeployment", duration: .seconds(20), error: nil)
-        let text = await Self.render([], api: await metrics.current)
+        let text = try await Self.render([], api: await metrics.current)
         #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.User"} 0"#))
         #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.Api.Risk"} 0"#))
         #expect(text.contains(#"dataworks_api_retries_total{action="GetDeployment",reason="throttled"} 0"#))
@@ -118,7 +120,7 @@ import Testing
 }
 
 @Suite struct APIMetricsTests {
-    @Test func unknownCodesBeyondTheCapAreCountedAsOther() async {
+    @Test func unknownCodesBeyondTheCapAreCountedAsOther() async throws {
         let metrics = APIMetrics()
         let preset = await metrics.current.errors["GetDeployment"]?.count ?? 0
         for index in 0..<(APIMetrics.maxDistinctCodes + 10) {
@@ -138,23 +140,25 @@ import Testing
         Array("timeout=\(timeout.map { String($0) } ?? "none")".utf8)
     }
 
-    @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async {
+    @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async throws {
         let response = await Self.routes.handle(
             .init(method: "GET", path: "/metrics", headers: [("x-prometheus-scrape-timeout-seconds", "14.5")])
         )
         #expect(response.status == 200)
-        #expect(response.headers.first { $0.name == "Content-Type" }?.value == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(
+            response.headers.first { $0.name == "Content-Type" }?.value == "text/plain; version=0.0.4; charset=utf-8"
+        )
         #expect(String(decoding: response.body, as: UTF8.self) == "timeout=14.5")
     }
 
-    @Test func unknownPathsAndMethods() async {
+    @Test func unknownPathsAndMethods() async throws {
         #expect(await Self.routes.handle(.init(method: "GET", path: "/other")).status == 404)
         let post = await Self.routes.handle(.init(method: "POST", path: "/metrics"))
         #expect(post.status == 405)
         #expect(post.headers.contains { $0.name == "Allow" })
     }
 
-    @Test func landingPageEscapesAndLinks() async {
+    @Test func landingPageEscapesAndLinks() async throws {
         let routes = Routes(telemetryPath: "/m<x>", summary: "<script>") { _ in [] }
         let page = String(decoding: await routes.handle(.init(method: "GET", path: "/")).body, as: UTF8.self)
         #expect(page.contains("&lt;script&gt;"))

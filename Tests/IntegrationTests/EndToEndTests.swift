@@ -15,7 +15,11 @@ import Testing
     }
 
     /// Runs a process to completion with `input` on standard input; returns exit status and both outputs.
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = []) throws -> (
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        input: [UInt8] = []
+    ) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()

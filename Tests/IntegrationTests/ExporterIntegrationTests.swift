@@ -46,7 +46,9 @@ import Testing
             #expect(!scrape.text.contains(series("dataworks_deployment_error_info", 3_000_001)))
             for id: Int64 in [3_000_001, 3_000_002, 3_000_003] {
                 #expect(samples[series("dataworks_deployment_fetch_success", id)] == 1)
-                let fetched = try #require(samples[series("dataworks_deployment_last_fetch_success_timestamp_seconds", id)])
+                let fetched = try #require(
+                    samples[series("dataworks_deployment_last_fetch_success_timestamp_seconds", id)]
+                )
                 #expect(abs(fetched - Date().timeIntervalSince1970) < 60)
             }
             #expect(samples["dataworks_up"] == 1)
@@ -142,7 +144,9 @@ import Testing
             let scrape = try await harness.scrape()
             #expect(scrape.status == 200)
             #expect(scrape.samples["dataworks_up"] == 0)
-            #expect(scrape.samples[#"dataworks_api_errors_total{action="GetDeployment",code="SignatureDoesNotMatch"}"#] == 3)
+            #expect(
+                scrape.samples[#"dataworks_api_errors_total{action="GetDeployment",code="SignatureDoesNotMatch"}"#] == 3
+            )
             #expect(!scrape.text.contains("dataworks_deployment_status{"))
             #expect(!harness.logs.text.contains("not-the-simulator-secret"))
         }
@@ -158,7 +162,12 @@ import Testing
             #expect(samples["dataworks_up"] == 1)
             #expect(
                 samples[
-                    series("dataworks_deployment_status", 3_000_002, project: Fixtures.projectIdentifier, ",status=\"failure\"")
+                    series(
+                        "dataworks_deployment_status",
+                        3_000_002,
+                        project: Fixtures.projectIdentifier,
+                        ",status=\"failure\""
+                    )
                 ] == 1
             )
         }

@@ -10,7 +10,7 @@ import Testing
 enum Fixtures {
     static let regionId = "cn-zhangjiakou"
     static let projectId: Int64 = 10000
-    static let projectIdentifier = "dw_project~a b*c/é"
+    static let projectIdentifier = "dw_demo_project"
 
     static let success = SimulatedDeployment(
         deploymentId: 3_000_001,
@@ -77,7 +77,13 @@ struct Harness {
         }
     }
 
-    static func config(endpoint: String, project: String, ids: [Int64], dataworks: String = "", collector: String = "")
+    static func config(
+        endpoint: String,
+        project: String,
+        ids: [Int64],
+        dataworks: String = "",
+        collector: String = ""
+    )
         -> String
     {
         """

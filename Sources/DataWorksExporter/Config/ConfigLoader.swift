@@ -88,7 +88,7 @@ private struct ConfigParser {
             case "signature":
                 settings.signature = try choice(entry, SignatureVersion.self)
             case "network":
-                settings.network = try choice(entry, DataWorksSettings.Network.self)
+                settings.network = try choice(entry, Endpoint.Network.self)
             case "concurrency":
                 settings.concurrency = Int(try integer(entry, in: 1...256))
             case "connect_timeout":
@@ -198,7 +198,7 @@ private struct ConfigParser {
             )
         }
 
-        let project: Target.Project
+        let project: ProjectReference
         switch (find("project_id"), find("project_identifier")) {
         case (let id?, nil):
             project = .id(try integer(id, in: 1...Int64.max))
@@ -232,7 +232,7 @@ private struct ConfigParser {
         if idNodes.isEmpty {
             throw error(.invalidValue, at: idsEntry.value, "deployment_ids must list at least one deployment ID")
         }
-        let groupKey = regionId + "\u{0}" + project.labelValue + (project.isId ? "#id" : "#identifier")
+        let groupKey = regionId + "\u{0}" + project.description + (project.isId ? "#id" : "#identifier")
         var ids: [Int64] = []
         ids.reserveCapacity(idNodes.count)
         for idNode in idNodes {
@@ -242,7 +242,7 @@ private struct ConfigParser {
                 throw error(
                     .duplicateDeploymentId,
                     at: idNode,
-                    "deployment ID \(id) is listed twice for region \(regionId), project \(project.labelValue); "
+                    "deployment ID \(id) is listed twice for region \(regionId), project \(project.description); "
                         + "first at \(where_)"
                 )
             }
@@ -522,7 +522,7 @@ private struct ConfigParser {
     }
 }
 
-extension Target.Project {
+extension ProjectReference {
     fileprivate var isId: Bool {
         if case .id = self {
             return true

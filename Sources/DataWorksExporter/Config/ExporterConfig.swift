@@ -54,14 +54,6 @@ public struct ExporterConfig: Sendable, Hashable {
 
 /// Settings of the DataWorks OpenAPI client (the `dataworks:` section).
 public struct DataWorksSettings: Sendable, Hashable {
-    /// Which Alibaba Cloud endpoint family to use when no explicit endpoint is set.
-    public enum Network: String, Sendable, Hashable, CaseIterable {
-        /// `dataworks.<region>.aliyuncs.com`.
-        case `public`
-        /// `dataworks-vpc.<region>.aliyuncs.com`.
-        case vpc
-    }
-
     /// Paths of files holding an AccessKey pair (each file holds one value; surrounding whitespace is
     /// trimmed by the credentials provider). Relative paths are resolved against the config file's directory.
     public struct CredentialFiles: Sendable, Hashable {
@@ -82,8 +74,8 @@ public struct DataWorksSettings: Sendable, Hashable {
     public var endpoint: String?
     /// The request signature algorithm. Default ``SignatureVersion/v3``.
     public var signature: SignatureVersion
-    /// The endpoint family. Default ``Network/public``.
-    public var network: Network
+    /// The endpoint family (`public` or `vpc`). Default `.public`.
+    public var network: Endpoint.Network
     /// The maximum number of concurrent API requests, 1...256. Default 8.
     public var concurrency: Int
     /// The TCP/TLS connect timeout, positive and at most ``requestTimeout``. Default 5 s, lowered to
@@ -102,7 +94,7 @@ public struct DataWorksSettings: Sendable, Hashable {
     public init(
         endpoint: String? = nil,
         signature: SignatureVersion = .v3,
-        network: Network = .public,
+        network: Endpoint.Network = .public,
         concurrency: Int = 8,
         connectTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(10),
@@ -146,26 +138,10 @@ public struct CollectorSettings: Sendable, Hashable {
 
 /// A group of deployments in one DataWorks workspace (an item of `targets:`).
 public struct Target: Sendable, Hashable {
-    /// How the workspace is named in the configuration.
-    public enum Project: Sendable, Hashable {
-        /// The numeric workspace ID (`project_id`), positive.
-        case id(Int64)
-        /// The workspace identifier (`project_identifier`), e.g. `dw_project`.
-        case identifier(String)
-
-        /// The value of the `project` label: the ID in decimal, or the identifier as written.
-        public var labelValue: String {
-            switch self {
-            case .id(let id): String(id)
-            case .identifier(let identifier): identifier
-            }
-        }
-    }
-
     /// The region, e.g. `cn-zhangjiakou`.
     public var regionId: String
-    /// The workspace.
-    public var project: Project
+    /// The workspace: `project_id` or `project_identifier`; its description is the `project` label value.
+    public var project: ProjectReference
     /// The deployment (release package) IDs, positive, unique within this region and project, in file order.
     public var deploymentIds: [Int64]
 
@@ -175,7 +151,7 @@ public struct Target: Sendable, Hashable {
     ///   - regionId: The region, e.g. `cn-zhangjiakou`.
     ///   - project: The workspace.
     ///   - deploymentIds: The deployment IDs.
-    public init(regionId: String, project: Project, deploymentIds: [Int64]) {
+    public init(regionId: String, project: ProjectReference, deploymentIds: [Int64]) {
         self.regionId = regionId
         self.project = project
         self.deploymentIds = deploymentIds

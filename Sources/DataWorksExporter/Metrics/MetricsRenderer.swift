@@ -1,4 +1,4 @@
-public import DataWorksAPI
+import DataWorksAPI
 
 /// Turns a ``Snapshot`` and the exporter's own counters into the text exposition format 0.0.4.
 ///
@@ -47,13 +47,23 @@ public struct MetricsRenderer: Sendable {
     ///   - api: The API counters.
     ///   - includeProcessMetrics: Whether to add the `process_*` families read from `/proc/self`.
     /// - Returns: The body of a `/metrics` answer.
-    public func render(snapshot: Snapshot, api: APIMetrics.Values, includeProcessMetrics: Bool = true) -> [UInt8] {
+    /// - Throws: ``ExpositionError`` only on a programming error (an invalid metric or label name).
+    public func render(
+        snapshot: Snapshot,
+        api: APIMetrics.Values,
+        includeProcessMetrics: Bool = true
+    ) throws(ExpositionError) -> [UInt8] {
         var writer = ExpositionWriter()
-        writeDeployments(snapshot, into: &writer)
-        writeAPI(api, into: &writer)
-        writeCollection(snapshot, into: &writer)
-        writer.family("dataworks_exporter_build_info", type: .gauge, help: "A metric with a constant '1' value labeled by version, revision, and swiftversion from which dataworks-exporter was built.")
-        writer.sample(
+        try writeDeployments(snapshot, into: &writer)
+        try writeAPI(api, into: &writer)
+        try writeCollection(snapshot, into: &writer)
+        try writer.family(
+            "dataworks_exporter_build_info",
+            type: .gauge,
+            help:
+                "A metric with a constant '1' value labeled by version, revision, and swiftversion from which dataworks-exporter was built."
+        )
+        try writer.sample(
             "dataworks_exporter_build_info",
             labels: [
                 ("revision", BuildInfo.revision), ("swiftversion", BuildInfo.swiftVersion),
@@ -62,27 +72,31 @@ public struct MetricsRenderer: Sendable {
             value: 1
         )
         if includeProcessMetrics {
-            ProcessMetrics.write(into: &writer)
+            try ProcessMetrics.current().write(into: &writer)
         }
         return writer.bytes
     }
 
     private func identity(_ key: DeploymentKey) -> [(String, String)] {
-        [("region_id", key.regionId), ("project", key.project.description), ("deployment_id", String(key.deploymentId))]
+        [
+            ("region_id", key.regionId), ("project", key.project.description),
+            ("deployment_id", String(key.deploymentId)),
+        ]
     }
 
-    private func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) {
+    private func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {
         let withData = snapshot.deployments.compactMap { sample in sample.deployment.map { (sample.key, $0) } }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_status",
             type: .gauge,
-            help: "Current status of the deployment: 1 for the status it is in (ready, success, failure, rejected, unknown), 0 for the others."
+            help:
+                "Current status of the deployment: 1 for the status it is in (ready, success, failure, rejected, unknown), 0 for the others."
         )
         for (key, deployment) in withData {
             let current = Self.statusLabel(deployment.status)
             for status in Self.statusLabels {
-                writer.sample(
+                try writer.sample(
                     "dataworks_deployment_status",
                     labels: identity(key) + [("status", status.label)],
                     value: status.label == current ? 1 : 0
@@ -90,13 +104,13 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_info",
             type: .gauge,
             help: "Static metadata of the deployment (Name, FromEnvironment, ToEnvironment); always 1."
         )
         for (key, deployment) in withData {
-            writer.sample(
+            try writer.sample(
                 "dataworks_deployment_info",
                 labels: identity(key) + [
                     ("name", deployment.name ?? ""),
@@ -107,14 +121,14 @@ public struct MetricsRenderer: Sendable {
             )
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_create_timestamp_seconds",
             type: .gauge,
             help: "When the deployment was created (CreateTime), in seconds since the Unix epoch."
         )
         for (key, deployment) in withData {
             if let createTime = deployment.createTime {
-                writer.sample(
+                try writer.sample(
                     "dataworks_deployment_create_timestamp_seconds",
                     labels: identity(key),
                     value: Double(createTime) / 1_000
@@ -122,14 +136,15 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_execute_timestamp_seconds",
             type: .gauge,
-            help: "When the deployment was executed (ExecuteTime), in seconds since the Unix epoch; absent until executed."
+            help:
+                "When the deployment was executed (ExecuteTime), in seconds since the Unix epoch; absent until executed."
         )
         for (key, deployment) in withData {
             if let executeTime = deployment.executeTime, executeTime > 0 {
-                writer.sample(
+                try writer.sample(
                     "dataworks_deployment_execute_timestamp_seconds",
                     labels: identity(key),
                     value: Double(executeTime) / 1_000
@@ -137,14 +152,14 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_execution_latency_seconds",
             type: .gauge,
             help: "ExecuteTime minus CreateTime of the deployment, in seconds; absent until executed."
         )
         for (key, deployment) in withData {
             if let executeTime = deployment.executeTime, executeTime > 0, let createTime = deployment.createTime {
-                writer.sample(
+                try writer.sample(
                     "dataworks_deployment_execution_latency_seconds",
                     labels: identity(key),
                     value: Double(executeTime - createTime) / 1_000
@@ -152,27 +167,28 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_fetch_success",
             type: .gauge,
-            help: "1 if the last GetDeployment call for this deployment succeeded, 0 if it failed or did not finish within the scrape budget."
+            help:
+                "1 if the last GetDeployment call for this deployment succeeded, 0 if it failed or did not finish within the scrape budget."
         )
         for sample in snapshot.deployments {
-            writer.sample(
+            try writer.sample(
                 "dataworks_deployment_fetch_success",
                 labels: identity(sample.key),
                 value: sample.fetchSucceeded ? 1 : 0
             )
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_last_fetch_success_timestamp_seconds",
             type: .gauge,
             help: "When this deployment's data was last fetched successfully, in seconds since the Unix epoch."
         )
         for sample in snapshot.deployments {
             if let timestamp = sample.lastSuccessTimestamp, sample.deployment != nil {
-                writer.sample(
+                try writer.sample(
                     "dataworks_deployment_last_fetch_success_timestamp_seconds",
                     labels: identity(sample.key),
                     value: timestamp
@@ -180,13 +196,14 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_deployment_error_info",
             type: .gauge,
-            help: "The failure reason (ErrorMessage) of a deployment whose status is failure; always 1, present only while failed."
+            help:
+                "The failure reason (ErrorMessage) of a deployment whose status is failure; always 1, present only while failed."
         )
         for (key, deployment) in withData where deployment.status == 2 {
-            writer.sample(
+            try writer.sample(
                 "dataworks_deployment_error_info",
                 labels: identity(key) + [("error_message", Self.truncated(deployment.errorMessage ?? ""))],
                 value: 1
@@ -200,25 +217,30 @@ public struct MetricsRenderer: Sendable {
         return String(message.prefix(maxErrorMessageLength - 1)) + "…"
     }
 
-    private func writeAPI(_ api: APIMetrics.Values, into writer: inout ExpositionWriter) {
-        writer.family(
+    private func writeAPI(_ api: APIMetrics.Values, into writer: inout ExpositionWriter) throws(ExpositionError) {
+        try writer.family(
             "dataworks_api_requests_total",
             type: .counter,
             help: "HTTP requests sent to the DataWorks API, retries included."
         )
         for action in api.requests.keys.sorted() {
-            writer.sample("dataworks_api_requests_total", labels: [("action", action)], value: Double(api.requests[action] ?? 0))
+            try writer.sample(
+                "dataworks_api_requests_total",
+                labels: [("action", action)],
+                value: Double(api.requests[action] ?? 0)
+            )
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_api_errors_total",
             type: .counter,
-            help: "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, client_parse, http_<status>)."
+            help:
+                "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, client_parse, http_<status>)."
         )
         for action in api.errors.keys.sorted() {
             let codes = api.errors[action] ?? [:]
             for code in codes.keys.sorted() {
-                writer.sample(
+                try writer.sample(
                     "dataworks_api_errors_total",
                     labels: [("action", action), ("code", code)],
                     value: Double(codes[code] ?? 0)
@@ -226,7 +248,7 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_api_retries_total",
             type: .counter,
             help: "DataWorks API requests sent again after a retryable failure, by reason."
@@ -234,7 +256,7 @@ public struct MetricsRenderer: Sendable {
         for action in api.retries.keys.sorted() {
             let reasons = api.retries[action] ?? [:]
             for reason in reasons.keys.sorted() {
-                writer.sample(
+                try writer.sample(
                     "dataworks_api_retries_total",
                     labels: [("action", action), ("reason", reason)],
                     value: Double(reasons[reason] ?? 0)
@@ -242,7 +264,7 @@ public struct MetricsRenderer: Sendable {
             }
         }
 
-        writer.family(
+        try writer.family(
             "dataworks_api_request_duration_seconds",
             type: .histogram,
             help: "Latency of DataWorks API requests, in seconds."
@@ -255,7 +277,7 @@ public struct MetricsRenderer: Sendable {
                 cumulative += count
                 buckets.append((bound, cumulative))
             }
-            writer.histogram(
+            try writer.histogram(
                 "dataworks_api_request_duration_seconds",
                 labels: [("action", action)],
                 buckets: buckets,
@@ -265,24 +287,25 @@ public struct MetricsRenderer: Sendable {
         }
     }
 
-    private func writeCollection(_ snapshot: Snapshot, into writer: inout ExpositionWriter) {
-        writer.family(
+    private func writeCollection(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {
+        try writer.family(
             "dataworks_up",
             type: .gauge,
             help: "1 if the last collection fetched every configured deployment, 0 otherwise."
         )
-        writer.sample("dataworks_up", labels: [], value: snapshot.isUp ? 1 : 0)
-        writer.family(
+        try writer.sample("dataworks_up", labels: [], value: snapshot.isUp ? 1 : 0)
+        try writer.family(
             "dataworks_scrape_duration_seconds",
             type: .gauge,
             help: "How long the last collection took, in seconds."
         )
-        writer.sample("dataworks_scrape_duration_seconds", labels: [], value: snapshot.durationSeconds)
-        writer.family(
+        try writer.sample("dataworks_scrape_duration_seconds", labels: [], value: snapshot.durationSeconds)
+        try writer.family(
             "dataworks_scrape_timeout_seconds",
             type: .gauge,
-            help: "The time budget of the last collection, in seconds: the scrape timeout minus the offset, capped by collector.scrape_timeout."
+            help:
+                "The time budget of the last collection, in seconds: the scrape timeout minus the offset, capped by collector.scrape_timeout."
         )
-        writer.sample("dataworks_scrape_timeout_seconds", labels: [], value: snapshot.timeoutSeconds)
+        try writer.sample("dataworks_scrape_timeout_seconds", labels: [], value: snapshot.timeoutSeconds)
     }
 }

@@ -4,12 +4,13 @@ public import HTTPServer
 /// and `/-/ready`.
 public struct Routes: Sendable {
     /// `Content-Type` of the text exposition format 0.0.4.
-    public static let textContentType = "text/plain; version=0.0.4; charset=utf-8"
+    public static let textContentType = ExpositionWriter.contentType
 
     /// The path that serves metrics, e.g. `/metrics`.
     public var telemetryPath: String
-    /// Produces the body of a metrics answer for a scrape with the given `X-Prometheus-Scrape-Timeout-Seconds`.
-    public var metrics: @Sendable (_ scrapeTimeoutSeconds: Double?) async -> [UInt8]
+    /// Produces the body of a metrics answer for a scrape with the given `X-Prometheus-Scrape-Timeout-Seconds`;
+    /// an error is the exporter's own fault and answers 500.
+    public var metrics: @Sendable (_ scrapeTimeoutSeconds: Double?) async throws -> [UInt8]
     /// What the landing page says about the configuration, e.g. `4 deployments in 1 target`.
     public var summary: String
 
@@ -17,7 +18,7 @@ public struct Routes: Sendable {
     public init(
         telemetryPath: String,
         summary: String,
-        metrics: @escaping @Sendable (_ scrapeTimeoutSeconds: Double?) async -> [UInt8]
+        metrics: @escaping @Sendable (_ scrapeTimeoutSeconds: Double?) async throws -> [UInt8]
     ) {
         self.telemetryPath = telemetryPath
         self.summary = summary
@@ -38,8 +39,12 @@ public struct Routes: Sendable {
         switch request.path {
         case telemetryPath:
             let timeout = request.header("x-prometheus-scrape-timeout-seconds").flatMap(Double.init)
-            let body = await metrics(timeout)
-            return ServerResponse(status: 200, headers: [("Content-Type", Self.textContentType)], body: body)
+            do {
+                let body = try await metrics(timeout)
+                return ServerResponse(status: 200, headers: [("Content-Type", Self.textContentType)], body: body)
+            } catch {
+                return .text("500 internal error: \(error)\n", status: 500)
+            }
         case "/-/healthy":
             return .text("Healthy\n")
         case "/-/ready":
