@@ -31,9 +31,11 @@ let package = Package(
         // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
         .target(name: "CExporterShims", dependencies: ["CCurl", "CMicroHTTPD"]),
 
+        // A pthread-mutex box (ThreadSanitizer sees through it, unlike Synchronization.Mutex).
+        .target(name: "LockedValue"),
         // The two C bridges.
-        .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl"]),
-        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD"]),
+        .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "LockedValue"]),
+        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "LockedValue"]),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
         .target(
@@ -62,6 +64,7 @@ let package = Package(
             dependencies: [
                 "DataWorksExporter",
                 "DataWorksSimulator",
+                "LockedValue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,7 +79,7 @@ let package = Package(
         .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DataWorksExporter", "DataWorksSimulator", "CurlClient", "HTTPServer"]
+            dependencies: ["CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 internal import CExporterShims
 import Glibc
+import LockedValue
 
 /// Why a transfer failed below HTTP: the class of the libcurl error.
 public struct TransportError: Error, Sendable, CustomStringConvertible {

@@ -141,6 +141,28 @@ public final class DataWorksClient: Sendable {
         return answer.deployment
     }
 
+    /// Calls `ListDeployments` for one page of a workspace's deployments.
+    ///
+    /// - Parameters:
+    ///   - regionId: The RegionId; selects the endpoint (not sent).
+    ///   - request: `ProjectId` or `ProjectIdentifier`, `PageNumber`, `PageSize` (at most 100), optional `Status`.
+    ///   - deadline: No attempt starts, and no attempt runs, past this instant.
+    /// - Returns: The page: `Data.{PageNumber, PageSize, TotalCount, Deployments}`.
+    /// - Throws: ``APIError``, ``CredentialsError`` or `CancellationError`, as ``getDeployment(regionId:project:deploymentId:deadline:)``.
+    public func listDeployments(
+        regionId: String,
+        request: ListDeploymentsRequest,
+        deadline: ContinuousClock.Instant
+    ) async throws -> ListDeploymentsPage {
+        try await call(
+            action: ListDeploymentsRequest.action,
+            regionId: regionId,
+            parameters: request.parameters,
+            deadline: deadline,
+            decode: ResponseDecoder.decodeListDeployments
+        )
+    }
+
     /// Sends `action` with `parameters` and decodes the answer with `decode`, retrying retryable failures with full
     /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce.
     func call<Answer>(

@@ -10,7 +10,9 @@ struct SimulatorHandler: Sendable {
     static let apiVersion = "2020-05-18"
     static let hostId = "dataworks.simulator.local"
 
-    func handle(_ request: ServerRequest) async -> ServerResponse {
+    func handle(_ incoming: ServerRequest) async -> ServerResponse {
+        var request = incoming
+        request.path = Self.originForm(request.path)
         if request.path.hasPrefix("/-/simulator/") {
             return await control(request)
         }
@@ -42,6 +44,16 @@ struct SimulatorHandler: Sendable {
         default:
             return error(404, code: "InvalidAction.NotFound", message: "Specified api is not found.")
         }
+    }
+
+    /// The path of an absolute-form request target (`http://host:port/path`, as clients send through an HTTP proxy),
+    /// so the simulator can also stand in for a proxy; other targets unchanged.
+    static func originForm(_ target: String) -> String {
+        guard let schemeEnd = target.range(of: "://"), target[..<schemeEnd.lowerBound].allSatisfy(\.isLetter) else {
+            return target
+        }
+        let afterAuthority = target[schemeEnd.upperBound...].drop { $0 != "/" }
+        return afterAuthority.isEmpty ? "/" : String(afterAuthority)
     }
 
     // MARK: - Authentication

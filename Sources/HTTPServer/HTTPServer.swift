@@ -1,5 +1,6 @@
 internal import CExporterShims
 import Glibc
+import LockedValue
 
 /// A request as ``HTTPServer`` hands it to its handler.
 public struct ServerRequest: Sendable {

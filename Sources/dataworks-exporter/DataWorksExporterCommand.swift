@@ -4,6 +4,7 @@ import DataWorksExporter
 import DataWorksSimulator
 import Dispatch
 import Foundation
+import LockedValue
 import Logging
 
 /// `dataworks-exporter`: parses flags, loads the config (or starts the demo), runs until SIGTERM or SIGINT.
@@ -172,30 +173,26 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
 
 /// Keeps the signal sources alive for the life of the process.
 private enum SignalSources {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-    private static let lock = NSLock()
+    private static let sources = Locked<[any DispatchSourceSignal]>([])
 
     static func keep(_ source: any DispatchSourceSignal) {
-        lock.lock()
-        sources.append(source)
-        lock.unlock()
+        sources.withLock { $0.append(source) }
     }
 }
 
 /// Resumes a continuation at most once, from any thread.
-private final class ResumeOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<String, Never>?
+private struct ResumeOnce: Sendable {
+    private let continuation: Locked<CheckedContinuation<String, Never>?>
 
     init(_ continuation: CheckedContinuation<String, Never>) {
-        self.continuation = continuation
+        self.continuation = Locked(continuation)
     }
 
     func resume(_ value: String) {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
+        let pending = continuation.withLock { pending in
+            defer { pending = nil }
+            return pending
+        }
         pending?.resume(returning: value)
     }
 }

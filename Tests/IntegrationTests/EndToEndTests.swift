@@ -1,4 +1,5 @@
 import CurlClient
+import DataWorksSimulator
 import Foundation
 import Testing
 
@@ -42,31 +43,10 @@ import Testing
 
     @Test func demoServesMetricsThatPassPromtoolAndShowsTheFailedDeployment() async throws {
         let promtool = try #require(Self.promtool, "promtool missing: apt-get install -y prometheus")
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = ["--demo", "--web.listen-address=127.0.0.1:0"]
-        process.environment = ["PATH": "/usr/bin:/bin", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        // The "listening" log line names the bound port.
-        var log = ""
-        var port: Int?
-        while port == nil {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            log += String(decoding: chunk, as: UTF8.self)
-            if let range = log.range(of: #"ports=(\d+)"#, options: .regularExpression) {
-                port = Int(log[range].dropFirst("ports=".count))
-            }
-        }
-        let bound = try #require(port, "no listening line in: \(log)")
-
+        let exporter = try ExporterProcess.start(["--demo"], environment: [:])
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
-        let response = try await client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(bound)/metrics"))
+        let response = try await client.send(HTTPRequest(method: "GET", url: exporter.url + "/metrics"))
         #expect(response.status == 200)
         let text = String(decoding: response.body, as: UTF8.self)
         #expect(text.contains(#"deployment_id="3000002",status="failure"} 1"#))
@@ -74,9 +54,63 @@ import Testing
         let check = try Self.run(promtool, ["check", "metrics"], input: response.body)
         #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
 
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, _) = exporter.stop()
+        #expect(status == 0)
+    }
+
+    /// The exporter run as a user runs it against DataWorks: credentials from the environment, the API reached
+    /// through the HTTP proxy in `http_proxy` (here the simulator stands in for the proxy), debug logs on.
+    @Test func proxyEnvironmentCredentialsAndNoSecretInAnyOutput() async throws {
+        let simulator = try DataWorksSimulator(deployments: Fixtures.all)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = directory.appendingPathComponent("dataworks.yml")
+        // 127.0.0.2 is loopback with nothing listening on port 9: only the proxy can answer.
+        try Data(
+            Harness.config(
+                endpoint: "http://127.0.0.2:9",
+                project: "project_id: \(Fixtures.projectId)",
+                ids: Fixtures.all.map(\.deploymentId),
+                dataworks: "  retries: 0"
+            ).utf8
+        ).write(to: config)
+        let environment = [
+            "HOME": directory.path,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": DataWorksSimulator.accessKeyId,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DataWorksSimulator.accessKeySecret,
+            "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+            "http_proxy": "http://127.0.0.1:\(simulator.port)",
+        ]
+        let client = try CurlHTTPClient()
+        defer { client.shutdown() }
+
+        let proxied = try ExporterProcess.start(
+            ["--config.file", config.path, "--log.level=debug"],
+            environment: environment
+        )
+        let metrics = try await client.send(HTTPRequest(method: "GET", url: proxied.url + "/metrics"))
+        let landing = try await client.send(HTTPRequest(method: "GET", url: proxied.url + "/"))
+        let (status, log) = proxied.stop()
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(text.contains("dataworks_up 1\n"), "\(text)\n\(log)")
+        #expect(await simulator.requestCounts()["GetDeployment"] == 3)
+        #expect(status == 0)
+        #expect(log.contains("credentials_provider=default"))
+        for output in [text, String(decoding: landing.body, as: UTF8.self), log] {
+            #expect(!output.contains(DataWorksSimulator.accessKeySecret))
+        }
+
+        // NO_PROXY names the endpoint's host: the exporter goes direct, finds nothing, and says so.
+        var direct = environment
+        direct["no_proxy"] = "127.0.0.2"
+        let bypassing = try ExporterProcess.start(["--config.file", config.path], environment: direct)
+        let bypassed = try await client.send(HTTPRequest(method: "GET", url: bypassing.url + "/metrics"))
+        _ = bypassing.stop()
+        let bypassedText = String(decoding: bypassed.body, as: UTF8.self)
+        #expect(bypassedText.contains("dataworks_up 0\n"))
+        #expect(bypassedText.contains(#"dataworks_api_errors_total{action="GetDeployment",code="client_connect"} 3"#))
+        await simulator.stop()
     }
 
     @Test func configCheckExitsZeroForAValidFileAndOneWithFileLineAndColumn() throws {
@@ -111,4 +145,55 @@ import Testing
         #expect(bad.stderr.contains("invalid.yml:4:5"), "\(bad.stderr)")
         #expect(bad.stderr.contains("deployment_idz"))
     }
+}
+
+/// The `dataworks-exporter` binary running in a child process on a free loopback port.
+struct ExporterProcess {
+    let process: Process
+    let stderr: Pipe
+    let port: Int
+    let startLog: String
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the binary with `arguments` plus `--web.listen-address=127.0.0.1:0`, and reads the bound port from its
+    /// `listening` log line.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> ExporterProcess {
+        let process = Process()
+        process.executableURL = EndToEndTests.binary
+        process.arguments = arguments + ["--web.listen-address=127.0.0.1:0"]
+        process.environment = ["PATH": "/usr/bin:/bin", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"].merging(
+            environment
+        ) { $1 }
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        var log = ""
+        while true {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw ExporterProcessError(message: "exited before listening: \(log)")
+            }
+            log += String(decoding: chunk, as: UTF8.self)
+            if let range = log.range(of: #"ports=(\d+)"#, options: .regularExpression),
+                let port = Int(log[range].dropFirst("ports=".count))
+            {
+                return ExporterProcess(process: process, stderr: stderr, port: port, startLog: log)
+            }
+        }
+    }
+
+    /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
+    func stop() -> (status: Int32, log: String) {
+        process.terminate()
+        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, startLog + String(decoding: rest, as: UTF8.self))
+    }
+}
+
+struct ExporterProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

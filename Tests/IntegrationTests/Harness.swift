@@ -3,6 +3,7 @@ import DataWorksAPI
 import DataWorksExporter
 import DataWorksSimulator
 import Foundation
+import LockedValue
 import Logging
 import Testing
 
@@ -181,9 +182,8 @@ func withHarness(
 }
 
 /// Collects log lines in memory.
-final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
+final class LogCapture: Sendable {
+    private let lines = Locked<[String]>([])
 
     var logger: Logger {
         Logger(label: "test") { label in
@@ -194,16 +194,10 @@ final class LogCapture: @unchecked Sendable {
     }
 
     private func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
+        lines.withLock { $0.append(line) }
     }
 
-    var text: String {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines.joined()
-    }
+    var text: String { lines.withLock { $0.joined() } }
 }
 
 /// The labels of a per-deployment series in the harness's default target.
