@@ -183,6 +183,12 @@ public final class DataWorksClient: Sendable {
         while true {
             try Task.checkCancellation()
             let remaining = clock.now.duration(to: deadline)
+            guard remaining > .milliseconds(10) else {
+                // Nothing was sent: the budget ran out before this attempt could start.
+                throw APIError.transport(
+                    TransportError(kind: .timeout, code: 28, message: "the scrape budget ran out before the request")
+                )
+            }
             let credentials = try await credentialsProvider.credentials()
             let request = makeRequest(
                 action: action,

@@ -257,26 +257,19 @@ struct ExpositionWriterTests {
                 == "dataworks_deployment_fetch_success{region_id=\"cn-zhangjiakou\",project=\"10000\",deployment_id=\"3009999\"} 1"
         )
         #expect(base.count == 2)
-        if let promtool = Promtool.path {
-            let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
-            #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
-        }
+        let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
+        let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
+        #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
     @Test func renderedSamplePassesPromtool() throws {
-        guard let promtool = Promtool.path else {
-            print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")
-            return
-        }
+        let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
         let result = try Promtool.checkMetrics(Self.sampleExposition(), promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
     @Test func promtoolHarnessDetectsLintProblems() throws {
-        guard let promtool = Promtool.path else {
-            print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")
-            return
-        }
+        let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
         var writer = ExpositionWriter()
         try writer.family("dataworks_api_requests", type: .counter, help: "Counter without the _total suffix.")
         try writer.sample("dataworks_api_requests", value: 1)

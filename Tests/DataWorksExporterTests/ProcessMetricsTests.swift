@@ -137,10 +137,7 @@ struct ProcessMetricsTests {
         try ProcessMetrics.current().write(into: &writer)
         #expect(writer.text.contains("\nprocess_resident_memory_bytes "))
         #expect(writer.text.contains("\nprocess_start_time_seconds "))
-        guard let promtool = Promtool.path else {
-            print("SKIPPED promtool check: promtool is not installed (apt-get install prometheus)")
-            return
-        }
+        let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
         let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }

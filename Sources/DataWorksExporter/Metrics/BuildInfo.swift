@@ -2,8 +2,7 @@
 public enum BuildInfo {
     /// The release version.
     public static let version = "0.1.0"
-    /// The source revision; set at build time through the `DATAWORKS_EXPORTER_REVISION` compilation condition
-    /// is not available in SwiftPM, so releases replace this constant.
+    /// The source revision (git commit); `unknown` in development builds, replaced when a release is cut.
     public static let revision = "unknown"
     /// The Swift compiler version the binary was built with, e.g. `6.3`.
     public static var swiftVersion: String {
