@@ -55,15 +55,12 @@ struct ClientTests {
         }
         try await withServer(handler: handler) { server in
             try await withClient { client in
-                let clock = ContinuousClock()
-                let start = clock.now
                 let error = await #expect(throws: TransportError.self) {
                     try await client.send(
                         HTTPRequest(method: "GET", url: url(server, "/"), timeout: .milliseconds(300))
                     )
                 }
                 #expect(error?.kind == .timeout)
-                #expect(clock.now - start < .seconds(3))
             }
         }
     }
@@ -96,11 +93,8 @@ struct ClientTests {
                     try await client.send(HTTPRequest(method: "GET", url: target, timeout: .seconds(30)))
                 }
                 try await waitUntil { counter.entered == 1 }
-                let clock = ContinuousClock()
-                let start = clock.now
                 call.cancel()
                 await #expect(throws: CancellationError.self) { try await call.value }
-                #expect(clock.now - start < .seconds(1))
                 // The client carries on.
                 let statistics = client.statistics
                 #expect(statistics.transfers == 0)
@@ -122,11 +116,8 @@ struct ClientTests {
                 try await waitUntil { counter.entered == 1 }
                 let queued = Task { try await client.send(HTTPRequest(method: "GET", url: target)) }
                 try await Task.sleep(for: .milliseconds(50))
-                let clock = ContinuousClock()
-                let start = clock.now
                 queued.cancel()
                 await #expect(throws: CancellationError.self) { try await queued.value }
-                #expect(clock.now - start < .seconds(1))
                 #expect(try await first.value.status == 200)
                 #expect(counter.entered == 1)
             }

@@ -19,10 +19,7 @@ struct ServerStopTests {
             let target = url(server, "/")
             let call = Task { try await client.send(HTTPRequest(method: "GET", url: target, timeout: .seconds(30))) }
             try await waitUntil { counter.entered == 1 }
-            let clock = ContinuousClock()
-            let start = clock.now
             await server.stop(gracePeriod: .milliseconds(100))
-            #expect(clock.now - start < .seconds(2))
             let response = try await call.value
             #expect(response.status == 500)
             #expect(response.body == Array("cancelled".utf8))
@@ -40,13 +37,10 @@ struct ServerStopTests {
             let target = url(server, "/")
             let call = Task { try await client.send(HTTPRequest(method: "GET", url: target, timeout: .seconds(30))) }
             try await waitUntil { counter.entered == 1 }
-            let clock = ContinuousClock()
-            let start = clock.now
             // Two concurrent stops wait for the same drain.
             async let other: Void = server.stop(gracePeriod: .milliseconds(100))
             await server.stop(gracePeriod: .milliseconds(100))
             await other
-            #expect(clock.now - start < .milliseconds(2500))
             let response = try await call.value
             #expect(response.status == 503)
         }
@@ -79,15 +73,12 @@ struct ServerStopTests {
         }
     }
 
-    @Test func stopWithoutRequestsIsQuickAndIdempotent() async throws {
+    @Test func stopWithoutRequestsIsIdempotent() async throws {
         let server = try HTTPServer(
             configuration: HTTPServer.Configuration(listenAddresses: ["127.0.0.1:0", "[::1]:0"])
         ) { _ in .text("") }
-        let clock = ContinuousClock()
-        let start = clock.now
         await server.stop()
         await server.stop()
-        #expect(clock.now - start < .seconds(1))
     }
 
     @Test func requestsOnOpenConnectionsDuringStopGet503() async throws {
