@@ -92,3 +92,28 @@ for target in package.targets where target.type != .system && target.name != "CE
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
     target.swiftSettings = settings
 }
+
+// libFuzzer targets, built only by scripts/fuzz (DATAWORKS_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer,address).
+if Context.environment["DATAWORKS_FUZZ"] == "1" {
+    let fuzzFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .executableTarget(
+            name: "fuzz-response-decoder",
+            dependencies: ["CurlClient", "DataWorksAPI"],
+            path: "Fuzz/ResponseDecoder",
+            swiftSettings: fuzzFlags
+        ),
+        .executableTarget(
+            name: "fuzz-config-loader",
+            dependencies: ["DataWorksExporter"],
+            path: "Fuzz/ConfigLoader",
+            swiftSettings: fuzzFlags
+        ),
+        .executableTarget(
+            name: "fuzz-http-request",
+            dependencies: ["DataWorksExporter", "HTTPServer"],
+            path: "Fuzz/HTTPRequest",
+            swiftSettings: fuzzFlags
+        ),
+    ]
+}

@@ -110,6 +110,9 @@ public final class HTTPServer: Sendable {
         public var connectionTimeout: Int
         /// The largest body accepted, in bytes; larger gets 413. Default 1 MiB.
         public var maxBodySize: Int
+        /// Bytes per connection for the request line and headers (`MHD_OPTION_CONNECTION_MEMORY_LIMIT`); a longer
+        /// URL gets 414 and longer headers 431. Default 32 KiB.
+        public var maxHeaderSize: Int
         /// Whether libmicrohttpd writes its own error messages (accept failures, out of memory, ...) to standard
         /// error (`MHD_USE_ERROR_LOG`). Default `false`.
         public var logsErrors: Bool
@@ -122,6 +125,7 @@ public final class HTTPServer: Sendable {
         ///   - connectionLimit: The most simultaneous connections per address.
         ///   - connectionTimeout: Idle connection timeout in seconds; 0 means none.
         ///   - maxBodySize: The largest request body in bytes.
+        ///   - maxHeaderSize: Bytes per connection for the request line and headers.
         ///   - logsErrors: Whether libmicrohttpd prints its error messages to standard error.
         public init(
             listenAddresses: [String],
@@ -129,6 +133,7 @@ public final class HTTPServer: Sendable {
             connectionLimit: Int = 64,
             connectionTimeout: Int = 30,
             maxBodySize: Int = 1 << 20,
+            maxHeaderSize: Int = 32 << 10,
             logsErrors: Bool = false
         ) {
             self.listenAddresses = listenAddresses
@@ -136,6 +141,7 @@ public final class HTTPServer: Sendable {
             self.connectionLimit = connectionLimit
             self.connectionTimeout = connectionTimeout
             self.maxBodySize = maxBodySize
+            self.maxHeaderSize = maxHeaderSize
             self.logsErrors = logsErrors
         }
     }
@@ -621,6 +627,11 @@ private final class Listener: @unchecked Sendable {
                 MHD_OptionItem(
                     option: .CONNECTION_TIMEOUT,
                     value: max(0, configuration.connectionTimeout),
+                    ptr_value: nil
+                ),
+                MHD_OptionItem(
+                    option: .CONNECTION_MEMORY_LIMIT,
+                    value: max(4 << 10, configuration.maxHeaderSize),
                     ptr_value: nil
                 ),
                 MHD_OptionItem(

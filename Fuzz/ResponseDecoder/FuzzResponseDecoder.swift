@@ -1,0 +1,24 @@
+import CurlClient
+import DataWorksAPI
+
+/// libFuzzer entry point: every input is a response body, decoded as JSON and as XML, as GetDeployment and as
+/// ListDeployments, under success and error statuses. Decoding may fail; it must never crash or hang.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzResponseDecoder(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    let body = Array(UnsafeBufferPointer(start: data, count: count))
+    for contentType in ["application/json;charset=utf-8", "text/xml;charset=utf-8"] {
+        for status in [200, 400, 429, 503] {
+            let response = HTTPResponse(
+                status: status,
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: contentType),
+                    HTTPHeader(name: "x-acs-retry-after", value: String(count)),
+                ],
+                body: body
+            )
+            _ = try? ResponseDecoder.decodeGetDeployment(response)
+            _ = try? ResponseDecoder.decodeListDeployments(response)
+        }
+    }
+    return 0
+}

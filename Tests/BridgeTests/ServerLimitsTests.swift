@@ -1,0 +1,69 @@
+import CurlClient
+import Foundation
+import Glibc
+import HTTPServer
+import Testing
+
+/// Limits that keep a reachable server safe: header and URL sizes, clients that never finish their headers.
+@Suite struct ServerLimitsTests {
+    static func server(maxHeaderSize: Int = 32 << 10, connectionTimeout: Int = 30) throws -> HTTPServer {
+        try HTTPServer(
+            configuration: HTTPServer.Configuration(
+                listenAddresses: ["127.0.0.1:0"],
+                connectionTimeout: connectionTimeout,
+                maxHeaderSize: maxHeaderSize
+            )
+        ) { _ in .text("ok") }
+    }
+
+    @Test func oversizedHeadersGet431AndOversizedURLs414() async throws {
+        let server = try Self.server(maxHeaderSize: 8 << 10)
+        try await withClient { client in
+            let base = "http://127.0.0.1:\(server.ports[0])"
+            let small = try await client.send(
+                HTTPRequest(method: "GET", url: base + "/", headers: [HTTPHeader(name: "X-Pad", value: "a")])
+            )
+            #expect(small.status == 200)
+            let headers = try await client.send(
+                HTTPRequest(
+                    method: "GET",
+                    url: base + "/",
+                    headers: [HTTPHeader(name: "X-Pad", value: String(repeating: "a", count: 16 << 10))]
+                )
+            )
+            #expect(headers.status == 431)
+            let url = try await client.send(
+                HTTPRequest(method: "GET", url: base + "/" + String(repeating: "u", count: 16 << 10))
+            )
+            #expect(url.status == 414)
+        }
+        await server.stop()
+    }
+
+    @Test func clientThatNeverFinishesItsHeadersIsDisconnected() async throws {
+        let server = try Self.server(connectionTimeout: 1)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(socket >= 0)
+        defer { close(socket) }
+        // Wait at most 10 s for the server to hang up; without the timeout the read times out instead.
+        var wait = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.ports[0]).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(connected == 0)
+        let partial = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
+        #expect(send(socket, partial, partial.count, Int32(MSG_NOSIGNAL)) == partial.count)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let received = recv(socket, &buffer, buffer.count, 0)
+        // 0: the server closed the connection (orderly shutdown), as the idle timeout does.
+        #expect(received == 0, "recv returned \(received), errno \(errno)")
+        await server.stop()
+    }
+}
