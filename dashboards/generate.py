@@ -442,7 +442,8 @@ def deployments():
     layout.add(
         timeseries(
             "Throttling",
-            "Throttled answers per second: flow control (Throttling, Throttling.User, Throttling.Api) and the daily "
+            "Throttled answers per second: flow control (Throttling, Throttling.User, Throttling.System, Throttling.Api) "
+            "and the daily "
             "quota (Throttling.Api.Risk, Throttling.Resource).",
             [
                 (
