@@ -87,7 +87,9 @@ import Yams
         #expect(expr.contains("dataworks_deployment_create_timestamp_seconds"))
         #expect(expr.contains("< 86400"))
         // Everything before `* on … group_left` is one parenthesized group, so the join applies to the `and`.
-        let join = try #require(expr.range(of: "* on (region_id, project, deployment_id) group_left (name, to_environment)"))
+        let join = try #require(
+            expr.range(of: "* on (region_id, project, deployment_id) group_left (name, to_environment)")
+        )
         let left = expr[..<join.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(left.contains(" and on "))
         var depth = 0

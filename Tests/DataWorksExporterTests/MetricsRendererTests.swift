@@ -139,7 +139,9 @@ import Testing
             configReload: ConfigReloadStatus(successful: false, lastSuccessTimestamp: 1_700_000_000),
             includeProcessMetrics: false
         )
-        #expect(String(decoding: failed, as: UTF8.self).contains("\ndataworks_exporter_config_last_reload_successful 0\n"))
+        #expect(
+            String(decoding: failed, as: UTF8.self).contains("\ndataworks_exporter_config_last_reload_successful 0\n")
+        )
 
         let without = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false)
         #expect(!String(decoding: without, as: UTF8.self).contains("dataworks_exporter_config_last_reload"))

@@ -18,7 +18,14 @@ import Testing
     /// ready for two hours, a success, and a failure three days old that must not alert.
     static func deployments(now: Int64) -> [SimulatedDeployment] {
         let minute: Int64 = 60_000
-        func deployment(_ id: Int64, _ name: String, status: Int, age: Int64, executed: Bool, error: String? = nil)
+        func deployment(
+            _ id: Int64,
+            _ name: String,
+            status: Int,
+            age: Int64,
+            executed: Bool,
+            error: String? = nil
+        )
             -> SimulatedDeployment
         {
             SimulatedDeployment(
@@ -127,7 +134,9 @@ import Testing
             server = started
             try await Self.check(prometheus: started, exporterPort: exporterPort, client: client)
         } catch {
-            Issue.record("\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporter?.stop().log ?? "")")
+            Issue.record(
+                "\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporter?.stop().log ?? "")"
+            )
         }
         server?.stop()
         if let exporter, exporter.process.isRunning {
@@ -194,7 +203,10 @@ import Testing
 
         // 3. Every query of every dashboard returns at least one series, and every variable query a value.
         for (dashboard, expr) in try dashboardQueries() {
-            let answer = try await prometheus.get("/api/v1/query?query=" + PrometheusProcess.encode(expr), client: client)
+            let answer = try await prometheus.get(
+                "/api/v1/query?query=" + PrometheusProcess.encode(expr),
+                client: client
+            )
             #expect(answer["status"] as? String == "success", "\(dashboard): \(expr): \(answer)")
             let result = (answer["data"] as? [String: Any])?["result"] as? [Any] ?? []
             #expect(!result.isEmpty, "\(dashboard): no series for \(expr)")
