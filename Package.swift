@@ -74,7 +74,7 @@ let package = Package(
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
         .testTarget(
             name: "ArtifactTests",
-            dependencies: ["DataWorksExporter", .product(name: "Yams", package: "Yams")]
+            dependencies: ["DataWorksAPI", "DataWorksExporter", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "DataWorksAPITests",

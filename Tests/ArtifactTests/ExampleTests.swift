@@ -1,3 +1,4 @@
+import DataWorksAPI
 import DataWorksExporter
 import Foundation
 import Testing

@@ -262,7 +262,7 @@ struct PrometheusProcess {
         for attempt in 1...3 {
             let port = try await freePort()
             let logFile = directory.appendingPathComponent("prometheus-\(attempt).log")
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = [
