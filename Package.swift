@@ -71,6 +71,11 @@ let package = Package(
         ),
 
         .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
+        // The shipped dashboards, alert rules and examples: parse, promtool, structure.
+        .testTarget(
+            name: "ArtifactTests",
+            dependencies: ["DataWorksAPI", "DataWorksExporter", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "DataWorksAPITests",
             dependencies: ["DataWorksAPI"],

@@ -82,12 +82,14 @@ public final class Exporter: Sendable {
             logger: logger
         )
         let renderer = MetricsRenderer()
+        // The configuration was loaded before this init ran; a reload (later) replaces this status.
+        let configReload = ConfigReloadStatus(successful: true, lastSuccessTimestamp: Date().timeIntervalSince1970)
         let routes = Routes(
             telemetryPath: options.telemetryPath,
             summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
         ) { scrapeTimeout in
             let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
-            return try renderer.render(snapshot: snapshot, api: await apiMetrics.current)
+            return try renderer.render(snapshot: snapshot, api: await apiMetrics.current, configReload: configReload)
         }
         do {
             self.server = try HTTPServer(configuration: .init(listenAddresses: options.listenAddresses)) { request in

@@ -117,6 +117,39 @@ import Testing
         #expect(text.contains(#"dataworks_api_request_duration_seconds_count{action="GetDeployment"} 2"#))
         #expect(text.contains(#"dataworks_api_requests_total{action="GetDeployment"} 2"#))
     }
+
+    @Test func configReloadPairFollowsTheStatusAndIsLeftOutWithoutOne() async throws {
+        let snapshot = Snapshot(deployments: [], durationSeconds: 0, timeoutSeconds: 9.5)
+        let api = await APIMetrics().current
+        let renderer = MetricsRenderer()
+        let loaded = try renderer.render(
+            snapshot: snapshot,
+            api: api,
+            configReload: ConfigReloadStatus(successful: true, lastSuccessTimestamp: 1_700_000_000.5),
+            includeProcessMetrics: false
+        )
+        let text = String(decoding: loaded, as: UTF8.self)
+        #expect(text.contains("# TYPE dataworks_exporter_config_last_reload_successful gauge\n"))
+        #expect(text.contains("\ndataworks_exporter_config_last_reload_successful 1\n"))
+        #expect(text.contains("\ndataworks_exporter_config_last_reload_success_timestamp_seconds 1.7000000005e+09\n"))
+
+        let failed = try renderer.render(
+            snapshot: snapshot,
+            api: api,
+            configReload: ConfigReloadStatus(successful: false, lastSuccessTimestamp: 1_700_000_000),
+            includeProcessMetrics: false
+        )
+        #expect(
+            String(decoding: failed, as: UTF8.self).contains("\ndataworks_exporter_config_last_reload_successful 0\n")
+        )
+
+        let without = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false)
+        #expect(!String(decoding: without, as: UTF8.self).contains("dataworks_exporter_config_last_reload"))
+        if let promtool = Promtool.path {
+            let check = try Promtool.checkMetrics(loaded, promtool: promtool)
+            #expect(check.status == 0, "\(check.output)")
+        }
+    }
 }
 
 @Suite struct APIMetricsTests {

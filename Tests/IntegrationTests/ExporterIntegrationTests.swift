@@ -57,6 +57,9 @@ import Testing
             #expect(samples[#"dataworks_api_request_duration_seconds_count{action="GetDeployment"}"#] == 3)
             #expect(samples[#"dataworks_scrape_timeout_seconds"#] == 10)
             #expect(scrape.text.contains("dataworks_exporter_build_info{"))
+            #expect(samples["dataworks_exporter_config_last_reload_successful"] == 1)
+            let loaded = try #require(samples["dataworks_exporter_config_last_reload_success_timestamp_seconds"])
+            #expect(abs(loaded - Date().timeIntervalSince1970) < 600)
             #expect(samples["process_resident_memory_bytes"].map { $0 > 0 } == true)
         }
     }

@@ -45,12 +45,15 @@ public struct MetricsRenderer: Sendable {
     /// - Parameters:
     ///   - snapshot: The deployments and the collection's duration and budget.
     ///   - api: The API counters.
+    ///   - configReload: The outcome of the last configuration load; `nil` leaves out the two
+    ///     `dataworks_exporter_config_last_reload_*` families.
     ///   - includeProcessMetrics: Whether to add the `process_*` families read from `/proc/self`.
     /// - Returns: The body of a `/metrics` answer.
     /// - Throws: ``ExpositionError`` only on a programming error (an invalid metric or label name).
     public func render(
         snapshot: Snapshot,
         api: APIMetrics.Values,
+        configReload: ConfigReloadStatus? = nil,
         includeProcessMetrics: Bool = true
     ) throws(ExpositionError) -> [UInt8] {
         var writer = ExpositionWriter()
@@ -71,6 +74,9 @@ public struct MetricsRenderer: Sendable {
             ],
             value: 1
         )
+        if let configReload {
+            try writeConfigReload(configReload, into: &writer)
+        }
         if includeProcessMetrics {
             try ProcessMetrics.current().write(into: &writer)
         }
@@ -285,6 +291,32 @@ public struct MetricsRenderer: Sendable {
                 count: histogram.count
             )
         }
+    }
+
+    private func writeConfigReload(
+        _ status: ConfigReloadStatus,
+        into writer: inout ExpositionWriter
+    ) throws(ExpositionError) {
+        try writer.family(
+            "dataworks_exporter_config_last_reload_successful",
+            type: .gauge,
+            help: "1 if the last configuration load succeeded, 0 if it failed."
+        )
+        try writer.sample(
+            "dataworks_exporter_config_last_reload_successful",
+            labels: [],
+            value: status.successful ? 1 : 0
+        )
+        try writer.family(
+            "dataworks_exporter_config_last_reload_success_timestamp_seconds",
+            type: .gauge,
+            help: "When the configuration was last loaded successfully, in seconds since the Unix epoch."
+        )
+        try writer.sample(
+            "dataworks_exporter_config_last_reload_success_timestamp_seconds",
+            labels: [],
+            value: status.lastSuccessTimestamp
+        )
     }
 
     private func writeCollection(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {

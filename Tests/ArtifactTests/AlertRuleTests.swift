@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import Yams
+
+/// `alerts/dataworks.rules.yml`: promtool accepts it and its unit tests pass; every alert has the agreed
+/// annotations, a runbook section, and unit tests before, at and without firing.
+@Suite struct AlertRuleTests {
+    static let rulesPath = "alerts/dataworks.rules.yml"
+    static let testsPath = "alerts/tests/dataworks.rules.test.yml"
+    static let expected: Set<String> = [
+        "DataWorksDeploymentFailed", "DataWorksDeploymentStuck", "DataWorksDeploymentDataStale",
+        "DataWorksApiUnavailable", "DataWorksApiErrorsHigh", "DataWorksApiThrottled",
+        "DataWorksApiDailyQuotaExhausted", "DataWorksExporterDown", "DataWorksExporterAbsent",
+        "DataWorksExporterConfigReloadFailed",
+    ]
+
+    /// Every alerting rule of the file.
+    static func alerts() throws -> [[String: Any]] {
+        let file = try #require(try Yams.load(yaml: Repository.text(rulesPath)) as? [String: Any])
+        let groups = try #require(file["groups"] as? [[String: Any]])
+        return groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }.filter { $0["alert"] != nil }
+    }
+
+    @Test func promtoolChecksTheRulesAndRunsTheirUnitTests() throws {
+        let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
+        let check = try Repository.run(promtool, ["check", "rules", Self.rulesPath])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("SUCCESS: \(Self.expected.count) rules found"), "\(check.output)")
+        let test = try Repository.run(promtool, ["test", "rules", Self.testsPath])
+        #expect(test.status == 0, "\(test.output)")
+        #expect(test.output.contains("SUCCESS"), "\(test.output)")
+    }
+
+    @Test func everyAlertHasSeveritySummaryDescriptionAndItsRunbookSection() throws {
+        let runbook = try Repository.text("docs/runbook.md")
+        let alerts = try Self.alerts()
+        #expect(Set(alerts.compactMap { $0["alert"] as? String }) == Self.expected)
+        for rule in alerts {
+            let name = try #require(rule["alert"] as? String)
+            let labels = rule["labels"] as? [String: Any] ?? [:]
+            let severity = try #require(labels["severity"] as? String, "\(name)")
+            #expect(["critical", "warning", "info"].contains(severity) || severity.contains("critical"), "\(name)")
+            let annotations = try #require(rule["annotations"] as? [String: Any], "\(name)")
+            let summary = try #require(annotations["summary"] as? String, "\(name)")
+            #expect(summary.hasSuffix(".") && !summary.contains("{{"), "\(name): summary \(summary)")
+            let description = try #require(annotations["description"] as? String, "\(name)")
+            #expect(description.contains("{{"), "\(name): the description should be templated")
+            let runbookURL = try #require(annotations["runbook_url"] as? String, "\(name)")
+            #expect(runbookURL.hasSuffix("docs/runbook.md#" + name.lowercased()), "\(name): \(runbookURL)")
+            #expect(runbook.contains("\n## \(name)\n"), "docs/runbook.md has no section for \(name)")
+            #expect(rule["for"] is String, "\(name) has no for:")
+        }
+    }
+
+    /// Every alert is unit-tested at a time where it must not fire (before `for`, or only negative series) and
+    /// at a time where it fires with exact labels and every annotation.
+    @Test func everyAlertIsUnitTestedSilentAndFiring() throws {
+        let file = try #require(try Yams.load(yaml: Repository.text(Self.testsPath)) as? [String: Any])
+        let tests = try #require(file["tests"] as? [[String: Any]])
+        var silent: Set<String> = []
+        var firing: Set<String> = []
+        for test in tests {
+            for case let check as [String: Any] in test["alert_rule_test"] as? [Any] ?? [] {
+                let name = try #require(check["alertname"] as? String)
+                let expected = check["exp_alerts"] as? [[String: Any]] ?? []
+                if expected.isEmpty {
+                    silent.insert(name)
+                } else {
+                    firing.insert(name)
+                    for alert in expected {
+                        let annotations = alert["exp_annotations"] as? [String: Any] ?? [:]
+                        #expect(Set(annotations.keys) == ["summary", "description", "runbook_url"], "\(name)")
+                        #expect((alert["exp_labels"] as? [String: Any])?["severity"] != nil, "\(name)")
+                    }
+                }
+            }
+        }
+        #expect(silent == Self.expected, "not tested silent: \(Self.expected.subtracting(silent))")
+        #expect(firing == Self.expected, "not tested firing: \(Self.expected.subtracting(firing))")
+    }
+
+    /// The look-back of a failed deployment is bounded, and the info join sits outside the `and` (the precedence
+    /// trap: `and` binds more loosely than `*`).
+    @Test func failedDeploymentLooksBackABoundedWindowAndJoinsTheInfoOutsideTheAnd() throws {
+        let failed = try #require(try Self.alerts().first { $0["alert"] as? String == "DataWorksDeploymentFailed" })
+        let expr = try #require(failed["expr"] as? String)
+        #expect(expr.contains("dataworks_deployment_create_timestamp_seconds"))
+        #expect(expr.contains("< 86400"))
+        // Everything before `* on … group_left` is one parenthesized group, so the join applies to the `and`.
+        let join = try #require(
+            expr.range(of: "* on (region_id, project, deployment_id) group_left (name, to_environment)")
+        )
+        let left = expr[..<join.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(left.contains(" and on "))
+        var depth = 0
+        var firstGroupEnd: Int?
+        for (offset, character) in left.enumerated() {
+            if character == "(" { depth += 1 }
+            if character == ")" {
+                depth -= 1
+                if depth == 0 && firstGroupEnd == nil { firstGroupEnd = offset }
+            }
+        }
+        #expect(left.hasPrefix("(") && firstGroupEnd == left.count - 1, "\(expr)")
+        let labels = failed["labels"] as? [String: Any]
+        #expect((labels?["severity"] as? String)?.contains(#"eq $labels.to_environment "production""#) == true)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The Grafana dashboards in `dashboards/`: importable JSON with a datasource variable, chained job → instance →
+/// project variables, `$__rate_interval` in every range, stable UIDs and a current schema.
+@Suite struct DashboardTests {
+    static let files = Repository.files(under: ["dashboards"], extensions: ["json"])
+    static let uids = [
+        "dashboards/dataworks-deployments.json": "dataworks-deployments",
+        "dashboards/dataworks-exporter-health.json": "dataworks-exporter-health",
+    ]
+
+    static func load(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: Repository.url(path))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(path)")
+    }
+
+    /// Every panel, rows' nested panels included.
+    static func panels(_ dashboard: [String: Any]) -> [[String: Any]] {
+        let top = dashboard["panels"] as? [[String: Any]] ?? []
+        return top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
+    }
+
+    /// The PromQL of every target of every panel.
+    static func expressions(_ dashboard: [String: Any]) -> [String] {
+        panels(dashboard).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+    }
+
+    @Test func theTwoDashboardsHaveStableUIDsAndACurrentSchema() throws {
+        #expect(Set(Self.files) == Set(Self.uids.keys))
+        for path in Self.files {
+            let dashboard = try Self.load(path)
+            #expect(dashboard["uid"] as? String == Self.uids[path], "\(path)")
+            #expect((dashboard["schemaVersion"] as? Int ?? 0) >= 39, "\(path)")
+            #expect(dashboard["id"] == nil, "\(path): an id ties the file to one Grafana database")
+            #expect((dashboard["title"] as? String)?.isEmpty == false)
+            #expect((dashboard["tags"] as? [String])?.contains("dataworks") == true)
+        }
+    }
+
+    @Test func variablesChainDatasourceJobInstanceProject() throws {
+        for path in Self.files {
+            let templating = try #require(try Self.load(path)["templating"] as? [String: Any])
+            let variables = try #require(templating["list"] as? [[String: Any]])
+            let names = variables.compactMap { $0["name"] as? String }
+            #expect(names == ["datasource", "job", "instance", "project"], "\(path)")
+            let byName = Dictionary(uniqueKeysWithValues: zip(names, variables))
+            #expect(byName["datasource"]?["type"] as? String == "datasource")
+            #expect(byName["datasource"]?["query"] as? String == "prometheus")
+            func definition(_ name: String) -> String { byName[name]?["definition"] as? String ?? "" }
+            #expect(definition("job").hasPrefix("label_values(") && !definition("job").contains("$"))
+            #expect(definition("instance").contains(#"job=~"$job""#), "\(path)")
+            #expect(definition("project").contains(#"job=~"$job""#), "\(path)")
+            #expect(definition("project").contains(#"instance=~"$instance""#), "\(path)")
+            for name in ["job", "instance", "project"] {
+                let datasource = byName[name]?["datasource"] as? [String: Any]
+                #expect(datasource?["uid"] as? String == "${datasource}", "\(path): \(name)")
+            }
+        }
+    }
+
+    @Test func everyPanelUsesTheDatasourceVariableAndHasAUniqueIdInsideTheGrid() throws {
+        for path in Self.files {
+            let dashboard = try Self.load(path)
+            var ids: Set<Int> = []
+            for panel in Self.panels(dashboard) {
+                let id = try #require(panel["id"] as? Int, "\(path)")
+                #expect(ids.insert(id).inserted, "\(path): panel id \(id) twice")
+                let grid = try #require(panel["gridPos"] as? [String: Int], "\(path)")
+                #expect((grid["x"] ?? 0) + (grid["w"] ?? 0) <= 24, "\(path): panel \(id)")
+                guard panel["type"] as? String != "row" else { continue }
+                #expect((panel["datasource"] as? [String: Any])?["uid"] as? String == "${datasource}", "\(path)")
+                for target in panel["targets"] as? [[String: Any]] ?? [] {
+                    #expect((target["datasource"] as? [String: Any])?["uid"] as? String == "${datasource}")
+                }
+                #expect((panel["description"] as? String)?.isEmpty == false, "\(path): panel \(id)")
+            }
+        }
+    }
+
+    @Test func everyQuerySelectsJobAndInstanceAndEveryRangeIsTheRateInterval() throws {
+        let range = try Regex(#"\[([^\]]*)\]"#)
+        var total = 0
+        for path in Self.files {
+            let expressions = Self.expressions(try Self.load(path))
+            #expect(expressions.count >= 15, "\(path)")
+            total += expressions.count
+            for expr in expressions {
+                #expect(expr.contains(#"job=~"$job""#) && expr.contains(#"instance=~"$instance""#), "\(expr)")
+                for match in expr.matches(of: range) {
+                    #expect(expr[match.range] == "[$__rate_interval]", "\(path): \(expr)")
+                }
+                if expr.contains("rate(") || expr.contains("increase(") {
+                    #expect(expr.contains("[$__rate_interval]"), "\(expr)")
+                }
+            }
+        }
+        #expect(total >= 35)
+    }
+
+    @Test func theDeploymentsDashboardShowsWhatTheIssueAsksFor() throws {
+        let dashboard = try Self.load("dashboards/dataworks-deployments.json")
+        let titles = Set(Self.panels(dashboard).compactMap { $0["title"] as? String })
+        for title in [
+            "Failed", "Stuck in ready > 1h", "Deployments", "API requests and errors by code", "API latency",
+            "Collection duration against its budget", "Data freshness", "Throttling",
+        ] {
+            #expect(titles.contains(title), "missing panel \(title)")
+        }
+        let all = Self.expressions(dashboard).joined(separator: "\n")
+        for metric in [
+            "dataworks_deployment_info", "dataworks_deployment_execution_latency_seconds",
+            "dataworks_deployment_create_timestamp_seconds", "dataworks_api_request_duration_seconds_bucket",
+            "dataworks_scrape_timeout_seconds", "dataworks_deployment_last_fetch_success_timestamp_seconds",
+        ] {
+            #expect(all.contains(metric), "no panel shows \(metric)")
+        }
+    }
+}

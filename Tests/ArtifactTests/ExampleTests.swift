@@ -1,0 +1,128 @@
+import DataWorksAPI
+import DataWorksExporter
+import Foundation
+import Testing
+import Yams
+
+/// The files in `examples/` and `alerts/`: every YAML document parses, every Prometheus file passes promtool, the
+/// exporter configurations load.
+@Suite struct ExampleTests {
+    static let yamlFiles = Repository.files(under: ["examples", "alerts"], extensions: ["yml", "yaml"])
+
+    @Test func everyYAMLDocumentParses() throws {
+        #expect(Self.yamlFiles.count >= 15, "\(Self.yamlFiles)")
+        for path in Self.yamlFiles {
+            let documents = Array(try Yams.load_all(yaml: Repository.text(path)))
+            #expect(!documents.isEmpty, "\(path) has no document")
+            for document in documents {
+                #expect(document is [String: Any] || document is [Any], "\(path): not a mapping or a list")
+            }
+        }
+    }
+
+    @Test(arguments: ["examples/prometheus.yml", "examples/demo/prometheus.yml"])
+    func prometheusConfigurationPassesPromtool(path: String) throws {
+        let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
+        let check = try Repository.run(promtool, ["check", "config", path])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("SUCCESS: 1 rule files found"), "\(check.output)")
+    }
+
+    @Test func theProbeJobTurnsFileTargetsIntoProbeParameters() throws {
+        let config = try #require(try Yams.load(yaml: Repository.text("examples/prometheus.yml")) as? [String: Any])
+        let jobs = try #require(config["scrape_configs"] as? [[String: Any]])
+        let probe = try #require(jobs.first { $0["job_name"] as? String == "dataworks-probe" })
+        #expect(probe["metrics_path"] as? String == "/probe")
+        let relabel = try #require(probe["relabel_configs"] as? [[String: Any]])
+        #expect(relabel.contains { $0["target_label"] as? String == "__param_deployment_id" })
+        #expect(relabel.contains { $0["target_label"] as? String == "__address__" })
+        let groups = try #require(
+            try Yams.load(yaml: Repository.text("examples/file_sd/dataworks-deployments.yml")) as? [[String: Any]]
+        )
+        for group in groups {
+            let labels = try #require(group["labels"] as? [String: Any])
+            #expect(labels["__param_region_id"] is String && labels["__param_project"] is String)
+        }
+        let sharded = try #require(jobs.first { $0["job_name"] as? String == "dataworks-exporter-sharded" })
+        let actions = (sharded["relabel_configs"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+        #expect(actions == ["hashmod", "keep"])
+        #expect(jobs.allSatisfy { $0["scrape_timeout"] != nil })
+    }
+
+    @Test func webConfigPassesPromtool() throws {
+        let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
+        let directory = try Repository.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // promtool loads the certificate and key: make a throwaway pair where the example expects them.
+        let openssl = try Repository.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=localhost", "-keyout", directory.appendingPathComponent("tls.key").path,
+                "-out", directory.appendingPathComponent("tls.crt").path,
+            ]
+        )
+        try #require(openssl.status == 0, "\(openssl.output)")
+        let example = try Repository.text("examples/web-config.yml")
+        #expect(example.contains("/etc/dataworks-exporter/tls.crt"))
+        let config = directory.appendingPathComponent("web-config.yml")
+        try Data(example.replacingOccurrences(of: "/etc/dataworks-exporter/", with: directory.path + "/").utf8)
+            .write(to: config)
+        let check = try Repository.run(promtool, ["check", "web-config", config.path])
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.contains("SUCCESS"), "\(check.output)")
+    }
+
+    @Test func exporterConfigurationsLoad() throws {
+        let scrape = try ExporterConfig.load(path: Repository.url("examples/dataworks.yml").path)
+        #expect(!scrape.targets.isEmpty)
+
+        let manifests = Array(try Yams.load_all(yaml: Repository.text("examples/kubernetes/deployment.yaml")))
+        let configMap = try #require(
+            manifests.compactMap { $0 as? [String: Any] }.first { $0["kind"] as? String == "ConfigMap" }
+        )
+        let embedded = try #require((configMap["data"] as? [String: Any])?["dataworks.yml"] as? String)
+        let kubernetes = try ExporterConfig.parse(yaml: embedded, file: "configmap/dataworks.yml")
+        #expect(kubernetes.dataworks.network == .vpc)
+
+        // collector.mode arrives with interval collection: until the loader knows it, only check the shape.
+        let interval = try #require(
+            try Yams.load(yaml: Repository.text("examples/dataworks-interval.yml")) as? [String: Any]
+        )
+        #expect((interval["collector"] as? [String: Any])?["mode"] as? String == "interval")
+    }
+
+    @Test func kubernetesManifestsHaveTheExpectedKindsAndRunAsNonRoot() throws {
+        var kinds: [String] = []
+        var documents: [[String: Any]] = []
+        for path in Repository.files(under: ["examples/kubernetes"], extensions: ["yaml"]) {
+            for document in try Yams.load_all(yaml: Repository.text(path)) {
+                let manifest = try #require(document as? [String: Any], "\(path)")
+                kinds.append(try #require(manifest["kind"] as? String, "\(path)"))
+                documents.append(manifest)
+            }
+        }
+        #expect(Set(kinds).isSuperset(of: ["Deployment", "Service", "ServiceMonitor", "ServiceAccount", "ConfigMap"]))
+        let account = try #require(documents.first { $0["kind"] as? String == "ServiceAccount" })
+        let annotations = (account["metadata"] as? [String: Any])?["annotations"] as? [String: Any]
+        #expect(annotations?["pod-identity.alibabacloud.com/role-name"] is String)
+        let deployment = try #require(documents.first { $0["kind"] as? String == "Deployment" })
+        let pod = ((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
+        #expect((pod?["securityContext"] as? [String: Any])?["runAsNonRoot"] as? Bool == true)
+        #expect(pod?["serviceAccountName"] as? String == "dataworks-exporter")
+    }
+
+    @Test func dockerfileRunsAsANonRootUser() throws {
+        let dockerfile = try Repository.text("examples/Dockerfile")
+        let user = try #require(dockerfile.split(separator: "\n").last { $0.hasPrefix("USER ") })
+        #expect(!user.contains("root") && !user.hasSuffix(" 0") && !user.contains(" 0:"))
+        #expect(dockerfile.contains("EXPOSE 19520"))
+    }
+
+    @Test func systemdUnitRunsTheConfigCheckFirstAndDropsPrivileges() throws {
+        let unit = try Repository.text("examples/systemd/dataworks-exporter.service")
+        #expect(unit.contains("ExecStartPre=/usr/local/bin/dataworks-exporter --config.check"))
+        #expect(unit.contains("DynamicUser=yes"))
+        #expect(unit.contains("NoNewPrivileges=yes"))
+    }
+}

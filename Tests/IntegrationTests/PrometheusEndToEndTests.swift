@@ -1,0 +1,356 @@
+import CurlClient
+import DataWorksSimulator
+import Foundation
+import HTTPServer
+import Testing
+
+/// A real Prometheus (the Debian package) scraping the built exporter, which watches the simulator, with the shipped
+/// alert rules loaded (their `for:` shortened) and the shipped dashboards queried through its HTTP API.
+@Suite struct PrometheusEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static var prometheus: String? {
+        ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Deployments relative to `now` (epoch milliseconds): a recent failure into production, a release waiting in
+    /// ready for two hours, a success, and a failure three days old that must not alert.
+    static func deployments(now: Int64) -> [SimulatedDeployment] {
+        let minute: Int64 = 60_000
+        func deployment(
+            _ id: Int64,
+            _ name: String,
+            status: Int,
+            age: Int64,
+            executed: Bool,
+            error: String? = nil
+        )
+            -> SimulatedDeployment
+        {
+            SimulatedDeployment(
+                deploymentId: id,
+                projectId: Fixtures.projectId,
+                projectIdentifier: Fixtures.projectIdentifier,
+                name: name,
+                status: status,
+                creatorId: "200300000001",
+                handlerId: executed ? "200300000001" : nil,
+                createTime: now - age,
+                executeTime: executed ? now - age + 42_000 : nil,
+                errorMessage: error,
+                fromEnvironment: 1,
+                toEnvironment: 2
+            )
+        }
+        return [
+            deployment(3_000_001, "ods_user_info_d-release", status: 1, age: 180 * minute, executed: true),
+            deployment(
+                3_000_002,
+                "dwd_orders_di-release",
+                status: 2,
+                age: 10 * minute,
+                executed: true,
+                error: #"The connection "orders" does not exist."#
+            ),
+            deployment(3_000_003, "ads_gmv_summary_d-release", status: 0, age: 120 * minute, executed: false),
+            deployment(3_000_009, "old_failure-release", status: 2, age: 3 * 1_440 * minute, executed: true),
+        ]
+    }
+
+    /// The shipped rules with every `for:` cut to 3 s, so an alert goes pending, then fires, within seconds.
+    static func shortenedRules() throws -> String {
+        let rules = try String(contentsOf: root.appendingPathComponent("alerts/dataworks.rules.yml"), encoding: .utf8)
+        let shortened = rules.replacing(try Regex(#"for: \d+[smh]"#), with: "for: 3s")
+        #expect(shortened != rules)
+        return shortened
+    }
+
+    /// Every PromQL expression of every shipped dashboard, with Grafana's variables replaced as Grafana would.
+    static func dashboardQueries() throws -> [(dashboard: String, expr: String)] {
+        var result: [(String, String)] = []
+        for name in ["dataworks-deployments.json", "dataworks-exporter-health.json"] {
+            let data = try Data(contentsOf: root.appendingPathComponent("dashboards/" + name))
+            let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let top = dashboard["panels"] as? [[String: Any]] ?? []
+            let panels = top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
+            for panel in panels {
+                for target in panel["targets"] as? [[String: Any]] ?? [] {
+                    guard let expr = target["expr"] as? String else { continue }
+                    let substituted =
+                        expr
+                        .replacingOccurrences(of: "$__rate_interval", with: "20s")
+                        .replacingOccurrences(of: "$job", with: "dataworks-exporter")
+                        .replacingOccurrences(of: "$instance", with: ".+")
+                        .replacingOccurrences(of: "$project", with: ".+")
+                    #expect(!substituted.contains("$"), "\(name): unreplaced variable in \(expr)")
+                    result.append((name, substituted))
+                }
+            }
+        }
+        return result
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func prometheusScrapesTheExporterFiresTheFailedDeploymentAlertAndAnswersEveryDashboardQuery() async throws {
+        let prometheusPath = try #require(Self.prometheus, "prometheus missing: apt-get install -y prometheus")
+        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let simulator = try DataWorksSimulator(deployments: Self.deployments(now: now))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let client = try CurlHTTPClient()
+        var exporter: ExporterProcess?
+        var server: PrometheusProcess?
+        defer {
+            client.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        do {
+            let config = directory.appendingPathComponent("dataworks.yml")
+            try Data(
+                Harness.config(
+                    endpoint: simulator.endpoint,
+                    project: "project_id: \(Fixtures.projectId)",
+                    ids: Self.deployments(now: now).map(\.deploymentId),
+                    dataworks: "  retries: 0"
+                ).utf8
+            ).write(to: config)
+            exporter = try ExporterProcess.start(
+                ["--config.file", config.path],
+                environment: [
+                    "HOME": directory.path,
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID": DataWorksSimulator.accessKeyId,
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DataWorksSimulator.accessKeySecret,
+                ]
+            )
+            let exporterPort = try #require(exporter?.port)
+            let started = try await PrometheusProcess.start(
+                executable: prometheusPath,
+                directory: directory,
+                rules: try Self.shortenedRules(),
+                scrapeTarget: "127.0.0.1:\(exporterPort)",
+                client: client
+            )
+            server = started
+            try await Self.check(prometheus: started, exporterPort: exporterPort, client: client)
+        } catch {
+            Issue.record(
+                "\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporter?.stop().log ?? "")"
+            )
+        }
+        server?.stop()
+        if let exporter, exporter.process.isRunning {
+            #expect(exporter.stop().status == 0)
+        }
+        await simulator.stop()
+    }
+
+    static func check(prometheus: PrometheusProcess, exporterPort: Int, client: CurlHTTPClient) async throws {
+        // 1. The target is up.
+        let target = try await prometheus.poll("the exporter target to be up", client: client) {
+            let targets = try await prometheus.get("/api/v1/targets?state=active", client: client)
+            let active = (targets["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]] ?? []
+            return active.first { $0["health"] as? String == "up" }
+        }
+        #expect((target["labels"] as? [String: Any])?["job"] as? String == "dataworks-exporter")
+        #expect((target["scrapeUrl"] as? String) == "http://127.0.0.1:\(exporterPort)/metrics")
+
+        // 2. The failed-deployment alert fires, with its labels and the failure reason.
+        var states: Set<String> = []
+        let firing = try await prometheus.poll("DataWorksDeploymentFailed to fire", client: client) {
+            let alerts = try await prometheus.alerts(named: "DataWorksDeploymentFailed", client: client)
+            states.formUnion(alerts.compactMap { $0["state"] as? String })
+            return alerts.first { $0["state"] as? String == "firing" }
+        }
+        let labels = firing["labels"] as? [String: String] ?? [:]
+        #expect(
+            labels == [
+                "alertname": "DataWorksDeploymentFailed", "severity": "critical", "region_id": Fixtures.regionId,
+                "project": String(Fixtures.projectId), "deployment_id": "3000002", "name": "dwd_orders_di-release",
+                "to_environment": "production",
+            ]
+        )
+        let annotations = firing["annotations"] as? [String: String] ?? [:]
+        #expect(
+            annotations["description"]
+                == #"Deployment 3000002 "dwd_orders_di-release" to production in project 10000 (cn-zhangjiakou) failed: The connection "orders" does not exist."#
+        )
+        #expect(annotations["runbook_url"]?.hasSuffix("docs/runbook.md#dataworksdeploymentfailed") == true)
+        // The old failure never alerts: one alert only.
+        let all = try await prometheus.alerts(named: "DataWorksDeploymentFailed", client: client)
+        #expect(all.count == 1, "\(all)")
+
+        // It was pending before it fired: seen by polling, or recorded in ALERTS.
+        if !states.contains("pending") {
+            let pending = try await prometheus.get(
+                "/api/v1/query?query="
+                    + PrometheusProcess.encode(
+                        #"max_over_time(ALERTS{alertname="DataWorksDeploymentFailed",alertstate="pending"}[5m])"#
+                    ),
+                client: client
+            )
+            let result = (pending["data"] as? [String: Any])?["result"] as? [Any] ?? []
+            #expect(!result.isEmpty, "DataWorksDeploymentFailed was never pending")
+        }
+
+        // The release waiting in ready for two hours fires too.
+        let stuck = try await prometheus.poll("DataWorksDeploymentStuck to fire", client: client) {
+            try await prometheus.alerts(named: "DataWorksDeploymentStuck", client: client).first {
+                $0["state"] as? String == "firing"
+            }
+        }
+        #expect((stuck["labels"] as? [String: String])?["deployment_id"] == "3000003")
+
+        // 3. Every query of every dashboard returns at least one series, and every variable query a value.
+        for (dashboard, expr) in try dashboardQueries() {
+            let answer = try await prometheus.get(
+                "/api/v1/query?query=" + PrometheusProcess.encode(expr),
+                client: client
+            )
+            #expect(answer["status"] as? String == "success", "\(dashboard): \(expr): \(answer)")
+            let result = (answer["data"] as? [String: Any])?["result"] as? [Any] ?? []
+            #expect(!result.isEmpty, "\(dashboard): no series for \(expr)")
+        }
+        for (label, selector) in [
+            ("job", "dataworks_up"), ("instance", #"dataworks_up{job=~"dataworks-exporter"}"#),
+            ("project", #"dataworks_deployment_info{job=~"dataworks-exporter", instance=~".+"}"#),
+        ] {
+            let answer = try await prometheus.get(
+                "/api/v1/label/\(label)/values?match[]=" + PrometheusProcess.encode(selector),
+                client: client
+            )
+            #expect((answer["data"] as? [String])?.isEmpty == false, "variable \(label): \(answer)")
+        }
+    }
+}
+
+/// A Prometheus server in a child process on a free loopback port, with its storage in a temporary directory.
+struct PrometheusProcess {
+    let process: Process
+    let port: Int
+    let logFile: URL
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Writes the configuration and rules into `directory`, starts Prometheus and waits until it is ready.
+    static func start(
+        executable: String,
+        directory: URL,
+        rules: String,
+        scrapeTarget: String,
+        client: CurlHTTPClient
+    ) async throws -> PrometheusProcess {
+        try Data(rules.utf8).write(to: directory.appendingPathComponent("rules.yml"))
+        try Data(
+            """
+            global:
+              scrape_interval: 2s
+              scrape_timeout: 2s
+              evaluation_interval: 1s
+            rule_files:
+              - rules.yml
+            scrape_configs:
+              - job_name: dataworks-exporter
+                static_configs:
+                  - targets: ["\(scrapeTarget)"]
+
+            """.utf8
+        ).write(to: directory.appendingPathComponent("prometheus.yml"))
+        // A port that was free a moment ago; another process may take it in between, so try a few.
+        var lastError: (any Error)?
+        for attempt in 1...3 {
+            let port = try await freePort()
+            let logFile = directory.appendingPathComponent("prometheus-\(attempt).log")
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [
+                "--config.file=" + directory.appendingPathComponent("prometheus.yml").path,
+                "--storage.tsdb.path=" + directory.appendingPathComponent("data-\(attempt)").path,
+                "--web.listen-address=127.0.0.1:\(port)",
+                "--log.level=info",
+            ]
+            process.currentDirectoryURL = directory
+            let output = try FileHandle(forWritingTo: logFile)
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let server = PrometheusProcess(process: process, port: port, logFile: logFile)
+            do {
+                _ = try await server.poll("Prometheus to be ready", client: client) { () async throws -> Bool? in
+                    guard process.isRunning else { throw PrometheusProcessError(message: "exited: \(server.log)") }
+                    let response = try? await client.send(HTTPRequest(method: "GET", url: server.url + "/-/ready"))
+                    return response?.status == 200 ? true : nil
+                }
+                return server
+            } catch {
+                server.stop()
+                lastError = error
+            }
+        }
+        throw lastError ?? PrometheusProcessError(message: "not started")
+    }
+
+    /// A port that a listener could bind on 127.0.0.1 just now.
+    static func freePort() async throws -> Int {
+        let probe = try HTTPServer(configuration: .init(listenAddresses: ["127.0.0.1:0"])) { _ in .text("") }
+        let port = probe.ports.first ?? 0
+        await probe.stop()
+        return port
+    }
+
+    /// Percent-encodes a query parameter value.
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    /// Calls `body` every 200 ms until it returns a value, for at most 45 s.
+    ///
+    /// - Throws: ``PrometheusProcessError`` after the deadline, naming `what`; whatever `body` throws.
+    func poll<T>(
+        _ what: String,
+        client: CurlHTTPClient,
+        _ body: () async throws -> T?
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(45)
+        while ContinuousClock.now < deadline {
+            if let value = try await body() { return value }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw PrometheusProcessError(message: "timed out waiting for \(what)")
+    }
+
+    /// GETs `path` from the HTTP API and decodes the JSON object.
+    func get(_ path: String, client: CurlHTTPClient) async throws -> [String: Any] {
+        let response = try await client.send(HTTPRequest(method: "GET", url: url + path, timeout: .seconds(20)))
+        guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw PrometheusProcessError(message: "\(path): not a JSON object")
+        }
+        return object
+    }
+
+    /// The active alerts (pending or firing) named `name`.
+    func alerts(named name: String, client: CurlHTTPClient) async throws -> [[String: Any]] {
+        let answer = try await get("/api/v1/alerts", client: client)
+        let alerts = (answer["data"] as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
+        return alerts.filter { ($0["labels"] as? [String: Any])?["alertname"] as? String == name }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+        }
+        process.waitUntilExit()
+    }
+}
+
+struct PrometheusProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
