@@ -75,7 +75,10 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
         .testTarget(
             name: "DataWorksAPITests",
-            dependencies: ["CurlClient", "DataWorksAPI", "HTTPServer", "LockedValue", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CurlClient", "DataWorksAPI", "HTTPServer", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),

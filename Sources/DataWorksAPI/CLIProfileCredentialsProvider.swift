@@ -112,7 +112,10 @@ public struct CLIProfileCredentialsProvider: CredentialsProvider {
         }
         guard let name = environmentValue(context.environment, Self.profileVariable) ?? file.current, !name.isEmpty
         else {
-            throw .fileInvalid(path: path, reason: "no profile chosen: current is empty and \(Self.profileVariable) unset")
+            throw .fileInvalid(
+                path: path,
+                reason: "no profile chosen: current is empty and \(Self.profileVariable) unset"
+            )
         }
         return try provider(for: name, in: file, path: path, visited: [])
     }

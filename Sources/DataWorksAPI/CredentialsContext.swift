@@ -7,7 +7,9 @@ public import Logging
 ///
 /// Source: api-notes §4 (credentials); the overrides exist so that tests reach loopback fakes instead of
 /// `100.100.100.200` or a real STS host.
-public struct CredentialsContext: Sendable {
+///
+/// Its textual forms and reflection mirror list the environment's variable names only, never their values.
+public struct CredentialsContext: Sendable, CustomStringConvertible, CustomReflectable {
     /// The environment variables, read when providers are created.
     public var environment: [String: String]
     /// The home directory for `~/.aliyun/config.json` and `~/.alibabacloud/credentials.ini`; `nil` means `HOME`,
@@ -50,6 +52,24 @@ public struct CredentialsContext: Sendable {
         self.metadataBaseURL = metadataBaseURL
         self.refreshPolicy = refreshPolicy
         self.logger = logger
+    }
+
+    /// Variable names, home directory and overrides; never a variable's value.
+    public var description: String {
+        "CredentialsContext(variables: \(environment.keys.sorted()), home: \(home ?? "none"), "
+            + "sts: \(stsEndpoint ?? "default"), metadata: \(metadataBaseURL ?? "default"))"
+    }
+
+    /// The same fields as ``description``, so `dump` never reaches a value.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "variables": environment.keys.sorted(), "home": home as Any, "stsEndpoint": stsEndpoint as Any,
+                "metadataBaseURL": metadataBaseURL as Any,
+            ],
+            displayStyle: .struct
+        )
     }
 
     /// The home directory: ``homeDirectory``, else `HOME`, else `HOMEPATH`; `nil` when none is set.

@@ -252,7 +252,12 @@ struct TemporaryCredentialsBody: Decodable {
     /// Checks every field and builds the credentials.
     ///
     /// - Throws: ``CredentialsError/responseInvalid(provider:endpoint:reason:)`` naming the missing field.
-    func expiring(provider: String, endpoint: String, place: String, providerName: String) throws
+    func expiring(
+        provider: String,
+        endpoint: String,
+        place: String,
+        providerName: String
+    ) throws
         -> ExpiringCredentials
     {
         func invalid(_ reason: String) -> CredentialsError {

@@ -32,7 +32,12 @@ public struct URICredentialsProvider: CredentialsProvider {
         let http = CredentialsHTTP(client: httpClient, provider: "credentials_uri")
         let display = Self.display(uri)
         cache = RefreshingCredentialsProvider(name: "credentials_uri", policy: policy, logger: logger) {
-            let response = try await http.send(uri, display: display, connectTimeout: .seconds(5), timeout: .seconds(10))
+            let response = try await http.send(
+                uri,
+                display: display,
+                connectTimeout: .seconds(5),
+                timeout: .seconds(10)
+            )
             guard response.status == 200 else {
                 throw CredentialsError.requestRejected(
                     provider: http.provider,

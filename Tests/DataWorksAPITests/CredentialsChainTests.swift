@@ -58,7 +58,12 @@ final class CloudFake: Sendable {
 
     var url: String { endpoint.url }
 
-    func context(_ environment: [String: String], home: String, client: CurlHTTPClient, log: CapturedLog = CapturedLog())
+    func context(
+        _ environment: [String: String],
+        home: String,
+        client: CurlHTTPClient,
+        log: CapturedLog = CapturedLog()
+    )
         -> CredentialsContext
     {
         CredentialsContext(
@@ -116,7 +121,8 @@ struct CredentialsChainTests {
         ], "meta_path": ""}
         """
 
-    static let iniAK = "[default]\ntype = access_key\naccess_key_id = INIID\naccess_key_secret = \(TestSecrets.accessKeySecret)\n"
+    static let iniAK =
+        "[default]\ntype = access_key\naccess_key_id = INIID\naccess_key_secret = \(TestSecrets.accessKeySecret)\n"
 
     @Test func providersInTheSDKOrder() async throws {
         try await withCloudFake { fake, client, home async throws in
@@ -188,7 +194,11 @@ struct CredentialsChainTests {
         try await withCloudFake { fake, client, home async throws in
             fake.imdsUp.withLock { $0 = false }
             let chain = DefaultCredentialsChain(
-                context: fake.context(["ALIBABA_CLOUD_CREDENTIALS_URI": fake.url + "/credentials"], home: home, client: client)
+                context: fake.context(
+                    ["ALIBABA_CLOUD_CREDENTIALS_URI": fake.url + "/credentials"],
+                    home: home,
+                    client: client
+                )
             )
             #expect(chain.chosenProviderName == nil)
             #expect(try await chain.credentials().providerName == "default/credentials_uri")
@@ -236,7 +246,8 @@ struct CredentialsChainTests {
         try await withCloudFake { fake, client, _ async throws in
             fake.uriUp.withLock { $0 = false }
             let provider = URICredentialsProvider(
-                uri: "http://user:pw@127.0.0.1:\(fake.endpoint.server.ports[0])/credentials?token=\(TestSecrets.oidcToken)",
+                uri:
+                    "http://user:pw@127.0.0.1:\(fake.endpoint.server.ports[0])/credentials?token=\(TestSecrets.oidcToken)",
                 httpClient: client,
                 policy: fake.clock.policy,
                 logger: CapturedLog().logger

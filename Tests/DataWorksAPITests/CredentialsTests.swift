@@ -158,7 +158,9 @@ struct CredentialsTests {
         #expect(credentials.accessKeySecret.value == Self.secretValue)
         #expect(credentials.providerName == "profile/static_ak")
 
-        let other = ProfileFileCredentialsProvider(context: Self.context(["ALIBABA_CLOUD_PROFILE": "other", "HOME": home]))
+        let other = ProfileFileCredentialsProvider(
+            context: Self.context(["ALIBABA_CLOUD_PROFILE": "other", "HOME": home])
+        )
         #expect(try await other.credentials().accessKeyId == "OTHER")
 
         await expectCredentialsError(
@@ -192,7 +194,9 @@ struct CredentialsTests {
         #expect(try await tilde.credentials().accessKeyId == "FILEID")
 
         await expectCredentialsError(
-            ProfileFileCredentialsProvider(context: Self.context(["ALIBABA_CLOUD_CREDENTIALS_FILE": directory + "/missing.ini"])),
+            ProfileFileCredentialsProvider(
+                context: Self.context(["ALIBABA_CLOUD_CREDENTIALS_FILE": directory + "/missing.ini"])
+            ),
             contains: ["missing.ini", "does not exist"]
         )
         await expectCredentialsError(ProfileFileCredentialsProvider(context: Self.context([:])), contains: ["HOME"])
@@ -251,7 +255,8 @@ struct CredentialsTests {
         let chain = DefaultCredentialsChain(
             context: Self.context(
                 [
-                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue, "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue,
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue,
+                    "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue,
                 ],
                 home: home
             )

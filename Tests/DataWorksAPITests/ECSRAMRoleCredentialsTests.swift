@@ -16,6 +16,8 @@ struct ECSRAMRoleCredentialsTests {
         var code = "Success"
         var clock: ManualClock
 
+        var handler: @Sendable (ServerRequest) async -> ServerResponse { { handle($0) } }
+
         func handle(_ request: ServerRequest) -> ServerResponse {
             if request.path == "/latest/api/token" {
                 guard request.method == "PUT", request.header("X-aliyun-ecs-metadata-token-ttl-seconds") == "21600"
@@ -23,7 +25,9 @@ struct ECSRAMRoleCredentialsTests {
                 return tokenStatus == 200 ? .text(TestSecrets.imdsToken) : .text("no", status: tokenStatus)
             }
             let token = request.header("X-aliyun-ecs-metadata-token")
-            if token != nil && (rejectTokenRequests || token != TestSecrets.imdsToken) { return .text("no", status: 401) }
+            if token != nil && (rejectTokenRequests || token != TestSecrets.imdsToken) {
+                return .text("no", status: 401)
+            }
             if token == nil && requireToken { return .text("no", status: 403) }
             switch request.path {
             case "/latest/meta-data/ram/security-credentials/":
@@ -58,7 +62,7 @@ struct ECSRAMRoleCredentialsTests {
     @Test func imdsV2TokenFirstThenRoleThenCredentials() async throws {
         let clock = ManualClock()
         let imds = IMDS(requireToken: true, clock: clock)
-        try await withFake({ imds.handle($0) }) { fake, client async throws in
+        try await withFake(imds.handler) { fake, client async throws in
             let log = CapturedLog()
             let provider = provider(fake, client, clock: clock, log: log)
             let credentials = try await provider.credentials()
@@ -72,7 +76,11 @@ struct ECSRAMRoleCredentialsTests {
                     "GET /latest/meta-data/ram/security-credentials/EcsExporterRole",
                 ]
             )
-            #expect(fake.requests.dropFirst().allSatisfy { $0.header("X-aliyun-ecs-metadata-token") == TestSecrets.imdsToken })
+            #expect(
+                fake.requests.dropFirst().allSatisfy {
+                    $0.header("X-aliyun-ecs-metadata-token") == TestSecrets.imdsToken
+                }
+            )
             // Cached until 15 minutes before the 6 h expiry.
             clock.advance(21600 - 901)
             _ = try await provider.credentials()
@@ -87,17 +95,26 @@ struct ECSRAMRoleCredentialsTests {
     @Test func roleNameFromTheEnvironmentSkipsTheLookup() async throws {
         let clock = ManualClock()
         let imds = IMDS(clock: clock)
-        try await withFake({ imds.handle($0) }) { fake, client async throws in
-            let provider = provider(fake, client, clock: clock, environment: ["ALIBABA_CLOUD_ECS_METADATA": "ConfiguredRole"])
+        try await withFake(imds.handler) { fake, client async throws in
+            let provider = provider(
+                fake,
+                client,
+                clock: clock,
+                environment: ["ALIBABA_CLOUD_ECS_METADATA": "ConfiguredRole"]
+            )
             #expect(try await provider.credentials().accessKeyId == "STS.ecs")
-            #expect(fake.paths == ["PUT /latest/api/token", "GET /latest/meta-data/ram/security-credentials/ConfiguredRole"])
+            #expect(
+                fake.paths == [
+                    "PUT /latest/api/token", "GET /latest/meta-data/ram/security-credentials/ConfiguredRole",
+                ]
+            )
         }
     }
 
     @Test func fallsBackToIMDSv1WhenTheTokenRequestFails() async throws {
         let clock = ManualClock()
         let imds = IMDS(tokenStatus: 404, clock: clock)
-        try await withFake({ imds.handle($0) }) { fake, client async throws in
+        try await withFake(imds.handler) { fake, client async throws in
             #expect(try await provider(fake, client, clock: clock).credentials().accessKeyId == "STS.ecs")
             #expect(fake.requests.count == 3)
             #expect(fake.requests.dropFirst().allSatisfy { $0.header("X-aliyun-ecs-metadata-token") == nil })
@@ -107,7 +124,7 @@ struct ECSRAMRoleCredentialsTests {
     @Test func fallsBackToIMDSv1WhenARequestWithTheTokenFails() async throws {
         let clock = ManualClock()
         let imds = IMDS(rejectTokenRequests: true, clock: clock)
-        try await withFake({ imds.handle($0) }) { fake, client async throws in
+        try await withFake(imds.handler) { fake, client async throws in
             #expect(try await provider(fake, client, clock: clock).credentials().accessKeyId == "STS.ecs")
             #expect(
                 fake.requests.map { "\($0.path) \($0.header("X-aliyun-ecs-metadata-token") == nil ? "v1" : "v2")" }
@@ -124,12 +141,12 @@ struct ECSRAMRoleCredentialsTests {
 
     @Test func imdsV1DisabledNeverSendsATokenlessRequest() async throws {
         let clock = ManualClock()
-        try await withFake({ IMDS(tokenStatus: 403, clock: clock).handle($0) }) { fake, client async throws in
+        try await withFake(IMDS(tokenStatus: 403, clock: clock).handler) { fake, client async throws in
             let provider = provider(fake, client, clock: clock, environment: ["ALIBABA_CLOUD_IMDSV1_DISABLED": "true"])
             await expectFailure(provider, contains: ["ecs_ram_role", "/latest/api/token", "HTTP 403"])
             #expect(fake.paths == ["PUT /latest/api/token"])
         }
-        try await withFake({ IMDS(rejectTokenRequests: true, clock: clock).handle($0) }) { fake, client async throws in
+        try await withFake(IMDS(rejectTokenRequests: true, clock: clock).handler) { fake, client async throws in
             let provider = provider(fake, client, clock: clock, environment: ["ALIBABA_CLOUD_IMDSV1_DISABLED": "TRUE"])
             await expectFailure(provider, contains: ["HTTP 401"])
             #expect(fake.paths == ["PUT /latest/api/token", "GET /latest/meta-data/ram/security-credentials/"])
@@ -138,14 +155,14 @@ struct ECSRAMRoleCredentialsTests {
 
     @Test func codeOtherThanSuccessIsAnError() async throws {
         let clock = ManualClock()
-        try await withFake({ IMDS(code: "Failed", clock: clock).handle($0) }) { fake, client async throws in
+        try await withFake(IMDS(code: "Failed", clock: clock).handler) { fake, client async throws in
             await expectFailure(provider(fake, client, clock: clock), contains: ["Code is Failed", "EcsExporterRole"])
         }
     }
 
     @Test func disabledMakesNoRequestAtAll() async throws {
         let clock = ManualClock()
-        try await withFake({ IMDS(clock: clock).handle($0) }) { fake, client async throws in
+        try await withFake(IMDS(clock: clock).handler) { fake, client async throws in
             let provider = provider(
                 fake,
                 client,

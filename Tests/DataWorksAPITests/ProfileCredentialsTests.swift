@@ -99,7 +99,10 @@ struct ProfileCredentialsTests {
                 cli(fake, client, home: home, profile: "loop1"),
                 contains: [path, "loop1 -> loop2 -> loop1"]
             )
-            try writeFile(#"{"current": "a", "profiles": [{"name": "a", "mode": "AK", "expired_seconds": "soon"}]}"#, to: path)
+            try writeFile(
+                #"{"current": "a", "profiles": [{"name": "a", "mode": "AK", "expired_seconds": "soon"}]}"#,
+                to: path
+            )
             await expectFailure(
                 cli(fake, client, home: home),
                 contains: [path, "profiles[0].expired_seconds should be an integer"]
@@ -116,7 +119,12 @@ struct ProfileCredentialsTests {
         }
     }
 
-    func ini(_ fake: CloudFake, _ client: CurlHTTPClient, home: String, profile: String? = nil)
+    func ini(
+        _ fake: CloudFake,
+        _ client: CurlHTTPClient,
+        home: String,
+        profile: String? = nil
+    )
         -> ProfileFileCredentialsProvider
     {
         ProfileFileCredentialsProvider(
@@ -170,7 +178,10 @@ struct ProfileCredentialsTests {
                 ini(fake, client, home: home, profile: "rsa"),
                 contains: [path, "[rsa]", "rsa_key_pair", "not supported"]
             )
-            await expectFailure(ini(fake, client, home: home, profile: "norole"), contains: [path, "[norole]", "role_arn"])
+            await expectFailure(
+                ini(fake, client, home: home, profile: "norole"),
+                contains: [path, "[norole]", "role_arn"]
+            )
         }
     }
 }

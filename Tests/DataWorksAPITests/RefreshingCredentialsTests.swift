@@ -122,7 +122,10 @@ struct RefreshingCredentialsTests {
         }
         try await withFake(handler) { fake, client async throws in
             let sts = RAMRoleARNCredentialsProvider(
-                source: StaticCredentialsProvider(accessKeyId: "id", accessKeySecret: Secret(TestSecrets.accessKeySecret)),
+                source: StaticCredentialsProvider(
+                    accessKeyId: "id",
+                    accessKeySecret: Secret(TestSecrets.accessKeySecret)
+                ),
                 parameters: try AssumeRoleParameters(roleArn: "acs:ram::1:role/r"),
                 stsEndpoint: fake.url,
                 httpClient: client,

@@ -11,7 +11,11 @@ struct STSCredentialsTests {
 
     /// A fake STS that verifies V1 signatures of `AssumeRole` with the test secret and answers with credentials that
     /// expire an hour after `clock`; it rejects bad signatures as STS does.
-    static func assumeRoleHandler(clock: ManualClock, counter: Locked<Int>) -> @Sendable (ServerRequest) async ->
+    static func assumeRoleHandler(
+        clock: ManualClock,
+        counter: Locked<Int>
+    )
+        -> @Sendable (ServerRequest) async ->
         ServerResponse
     {
         { request in
@@ -109,16 +113,20 @@ struct STSCredentialsTests {
                 #expect(!"\(error)".contains("Signature="))
                 #expect(!"\(error)".contains("?"))
             }
-            #expect(fake.requests.first.map { queryDictionary($0)["RoleSessionName"] } == "dataworks-exporter-\(clock.now)")
+            #expect(
+                fake.requests.first.map { queryDictionary($0)["RoleSessionName"] } == "dataworks-exporter-\(clock.now)"
+            )
             #expect(fake.requests.first.map { queryDictionary($0)["DurationSeconds"] } == "3600")
         }
     }
 
     @Test func durationBelow900IsRejectedLocally() {
-        #expect(throws: CredentialsError.argumentInvalid(
-            name: "DurationSeconds",
-            reason: "must be at least 900 seconds, got 899"
-        )) {
+        #expect(
+            throws: CredentialsError.argumentInvalid(
+                name: "DurationSeconds",
+                reason: "must be at least 900 seconds, got 899"
+            )
+        ) {
             try AssumeRoleParameters(roleArn: Self.roleArn, durationSeconds: 899)
         }
         #expect(throws: CredentialsError.self) { try AssumeRoleParameters(roleArn: "") }
@@ -211,12 +219,19 @@ struct STSCredentialsTests {
             "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": "p",
             "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/t",
         ]
-        #expect(OIDCRoleARNCredentialsProvider.fromEnvironment(full, httpClient: client, logger: CapturedLog().logger) != nil)
+        #expect(
+            OIDCRoleARNCredentialsProvider.fromEnvironment(full, httpClient: client, logger: CapturedLog().logger)
+                != nil
+        )
         for name in full.keys {
             var partial = full
             partial[name] = ""
             #expect(
-                OIDCRoleARNCredentialsProvider.fromEnvironment(partial, httpClient: client, logger: CapturedLog().logger)
+                OIDCRoleARNCredentialsProvider.fromEnvironment(
+                    partial,
+                    httpClient: client,
+                    logger: CapturedLog().logger
+                )
                     == nil
             )
         }
