@@ -42,6 +42,7 @@ let package = Package(
             name: "DataWorksAPI",
             dependencies: [
                 "CurlClient",
+                "LockedValue",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "dataworks-exporter",
             dependencies: [
+                "CurlClient",
                 "DataWorksExporter",
                 "DataWorksSimulator",
                 "LockedValue",
@@ -78,7 +80,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DataWorksAPITests",
-            dependencies: ["DataWorksAPI"],
+            dependencies: [
+                "CurlClient", "DataWorksAPI", "HTTPServer", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),

@@ -4,7 +4,9 @@ internal import Foundation
 /// optional `ALIBABA_CLOUD_SECURITY_TOKEN`.
 ///
 /// Source: api-notes §4.1 step 1 (`EnvironmentVariableCredentialsProvider`).
-public struct EnvironmentCredentialsProvider: CredentialsProvider {
+///
+/// Its reflection mirror lists the variable names it read, never their values.
+public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomReflectable {
     /// The AccessKey ID variable.
     public static let accessKeyIdVariable = "ALIBABA_CLOUD_ACCESS_KEY_ID"
     /// The AccessKey secret variable.
@@ -27,6 +29,11 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider {
     /// Reads the process environment.
     public init() {
         self.init(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The names of the environment's variables only, so `dump` never reaches a value.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["variables": environment.keys.sorted()], displayStyle: .struct)
     }
 
     /// Returns the credentials from the environment, with provider name `env`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlClient
 import DataWorksAPI
 import DataWorksExporter
 import DataWorksSimulator
@@ -115,6 +116,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             credentials = try Self.credentialsProvider(for: config, logger: logger)
         }
 
+        let credentialsName = await Self.resolvedProviderName(credentials, logger: logger)
         let addresses = listenAddresses.isEmpty ? [":\(Exporter.defaultPort)"] : listenAddresses
         let exporter: Exporter
         do {
@@ -136,7 +138,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 "ports": "\(exporter.ports.map(String.init).joined(separator: ","))",
                 "telemetry_path": "\(telemetryPath)",
                 "version": "\(BuildInfo.version)",
-                "credentials_provider": "\(credentials.name)",
+                "credentials_provider": "\(credentialsName)",
             ]
         )
         let signal = await Self.waitForTerminationSignal()
@@ -153,7 +155,26 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 accessKeySecretFile: files.accessKeySecretFile
             )
         }
-        return DefaultCredentialsChain(environment: ProcessInfo.processInfo.environment)
+        let context = CredentialsContext(
+            environment: ProcessInfo.processInfo.environment,
+            httpClient: try CurlHTTPClient(configuration: .init(maxConcurrentTransfers: 2)),
+            logger: logger
+        )
+        return DefaultCredentialsChain(context: context)
+    }
+
+    /// Asks `provider` once so that the provider chosen by the chain is known (and logged) at start.
+    ///
+    /// - Returns: The name of the provider that produced credentials (e.g. `default/env`), or the provider's own name
+    ///   when it failed; a failure is logged as a warning (the error text names variables and files, never values)
+    ///   and scrapes will report it until credentials appear.
+    static func resolvedProviderName(_ provider: any CredentialsProvider, logger: Logger) async -> String {
+        do {
+            return try await provider.credentials().providerName
+        } catch {
+            logger.warning("no credentials yet", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
+            return provider.name
+        }
     }
 
     /// Waits for SIGTERM or SIGINT and returns its name.

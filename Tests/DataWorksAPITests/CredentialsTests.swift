@@ -1,9 +1,25 @@
+import CurlClient
 import Foundation
 import Testing
 
 @testable import DataWorksAPI
 
 struct CredentialsTests {
+    /// One client for the providers here, which never call out (their endpoints point at a closed loopback port).
+    static let client = try! CurlHTTPClient()
+
+    /// A context that cannot reach anything but a closed loopback port, with the metadata service and the CLI file
+    /// switched off unless `environment` says otherwise.
+    static func context(_ environment: [String: String], home: String? = nil) -> CredentialsContext {
+        CredentialsContext(
+            environment: ["ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"]
+                .merging(environment) { $1 },
+            homeDirectory: home,
+            httpClient: client,
+            stsEndpoint: "http://127.0.0.1:9",
+            metadataBaseURL: "http://127.0.0.1:9"
+        )
+    }
     static let secretValue = "SuperSecretValue123"
     static let tokenValue = "TokenValue456"
 
@@ -125,7 +141,7 @@ struct CredentialsTests {
             access_key_id=OTHER
             access_key_secret=\(Self.secretValue)2
             [ram]
-            type = ram_role_arn
+            type = rsa_key_pair
             access_key_id = X
             access_key_secret = \(Self.secretValue)
             role_arn = acs:ram::1:role/x
@@ -135,26 +151,28 @@ struct CredentialsTests {
             """,
             to: home + "/.alibabacloud/credentials.ini"
         )
-        let provider = ProfileFileCredentialsProvider(environment: [:], homeDirectory: home)
+        let provider = ProfileFileCredentialsProvider(context: Self.context([:], home: home))
         #expect(try provider.path() == home + "/.alibabacloud/credentials.ini")
         let credentials = try await provider.credentials()
         #expect(credentials.accessKeyId == "AKID")
         #expect(credentials.accessKeySecret.value == Self.secretValue)
-        #expect(credentials.providerName == "profile")
+        #expect(credentials.providerName == "profile/static_ak")
 
-        let other = ProfileFileCredentialsProvider(environment: ["ALIBABA_CLOUD_PROFILE": "other", "HOME": home])
+        let other = ProfileFileCredentialsProvider(
+            context: Self.context(["ALIBABA_CLOUD_PROFILE": "other", "HOME": home])
+        )
         #expect(try await other.credentials().accessKeyId == "OTHER")
 
         await expectCredentialsError(
-            ProfileFileCredentialsProvider(environment: ["ALIBABA_CLOUD_PROFILE": "ram"], homeDirectory: home),
-            contains: ["ram_role_arn", "not supported yet", "[ram]"]
+            ProfileFileCredentialsProvider(context: Self.context(["ALIBABA_CLOUD_PROFILE": "ram"], home: home)),
+            contains: ["rsa_key_pair", "not supported", "[ram]"]
         )
         await expectCredentialsError(
-            ProfileFileCredentialsProvider(environment: ["ALIBABA_CLOUD_PROFILE": "broken"], homeDirectory: home),
+            ProfileFileCredentialsProvider(context: Self.context(["ALIBABA_CLOUD_PROFILE": "broken"], home: home)),
             contains: ["access_key_secret", "[broken]"]
         )
         await expectCredentialsError(
-            ProfileFileCredentialsProvider(environment: ["ALIBABA_CLOUD_PROFILE": "nope"], homeDirectory: home),
+            ProfileFileCredentialsProvider(context: Self.context(["ALIBABA_CLOUD_PROFILE": "nope"], home: home)),
             contains: ["[nope]"]
         )
     }
@@ -165,23 +183,23 @@ struct CredentialsTests {
         let path = directory + "/custom.ini"
         try write("[default]\ntype = access_key\naccess_key_id = FILEID\naccess_key_secret = s3cr3t\n", to: path)
         let provider = ProfileFileCredentialsProvider(
-            environment: ["ALIBABA_CLOUD_CREDENTIALS_FILE": path],
-            homeDirectory: "/nonexistent"
+            context: Self.context(["ALIBABA_CLOUD_CREDENTIALS_FILE": path], home: "/nonexistent")
         )
         #expect(try await provider.credentials().accessKeyId == "FILEID")
 
         let tilde = ProfileFileCredentialsProvider(
-            environment: ["ALIBABA_CLOUD_CREDENTIALS_FILE": "~/custom.ini"],
-            homeDirectory: directory
+            context: Self.context(["ALIBABA_CLOUD_CREDENTIALS_FILE": "~/custom.ini"], home: directory)
         )
         #expect(try tilde.path() == path)
         #expect(try await tilde.credentials().accessKeyId == "FILEID")
 
         await expectCredentialsError(
-            ProfileFileCredentialsProvider(environment: ["ALIBABA_CLOUD_CREDENTIALS_FILE": directory + "/missing.ini"]),
+            ProfileFileCredentialsProvider(
+                context: Self.context(["ALIBABA_CLOUD_CREDENTIALS_FILE": directory + "/missing.ini"])
+            ),
             contains: ["missing.ini", "does not exist"]
         )
-        await expectCredentialsError(ProfileFileCredentialsProvider(environment: [:]), contains: ["HOME"])
+        await expectCredentialsError(ProfileFileCredentialsProvider(context: Self.context([:])), contains: ["HOME"])
     }
 
     private func expectCredentialsError(
@@ -211,18 +229,20 @@ struct CredentialsTests {
             to: home + "/.alibabacloud/credentials.ini"
         )
         let fromEnvironment = DefaultCredentialsChain(
-            environment: ["ALIBABA_CLOUD_ACCESS_KEY_ID": "ENVID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "x"],
-            homeDirectory: home
+            context: Self.context(
+                ["ALIBABA_CLOUD_ACCESS_KEY_ID": "ENVID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "x"],
+                home: home
+            )
         )
         #expect(fromEnvironment.providerNames == ["env", "profile"])
         let first = try await fromEnvironment.credentials()
         #expect(first.accessKeyId == "ENVID")
         #expect(first.providerName == "default/env")
 
-        let fromFile = DefaultCredentialsChain(environment: [:], homeDirectory: home)
+        let fromFile = DefaultCredentialsChain(context: Self.context([:], home: home))
         let second = try await fromFile.credentials()
         #expect(second.accessKeyId == "FILEID")
-        #expect(second.providerName == "default/profile")
+        #expect(second.providerName == "default/profile/static_ak")
     }
 
     @Test func defaultChainListsEveryFailure() async throws {
@@ -233,10 +253,13 @@ struct CredentialsTests {
             to: home + "/.alibabacloud/credentials.ini"
         )
         let chain = DefaultCredentialsChain(
-            environment: [
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue, "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue,
-            ],
-            homeDirectory: home
+            context: Self.context(
+                [
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": Self.secretValue,
+                    "ALIBABA_CLOUD_SECURITY_TOKEN": Self.tokenValue,
+                ],
+                home: home
+            )
         )
         do {
             _ = try await chain.credentials()
@@ -248,7 +271,7 @@ struct CredentialsTests {
             }
             #expect(failures.map(\.provider) == ["env", "profile"])
             #expect(failures[0].reason.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"))
-            #expect(failures[1].reason.contains("ecs_ram_role"))
+            #expect(failures[1].reason.contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED"))
             let text = error.description
             #expect(text.contains("env:"))
             #expect(text.contains("profile:"))

@@ -96,7 +96,7 @@ import Testing
         #expect(text.contains("dataworks_up 1\n"), "\(text)\n\(log)")
         #expect(await simulator.requestCounts()["GetDeployment"] == 3)
         #expect(status == 0)
-        #expect(log.contains("credentials_provider=default"))
+        #expect(log.contains("credentials_provider=default/env"))
         for output in [text, String(decoding: landing.body, as: UTF8.self), log] {
             #expect(!output.contains(DataWorksSimulator.accessKeySecret))
         }
