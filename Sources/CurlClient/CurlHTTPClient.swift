@@ -388,6 +388,12 @@ private final class Transfer {
         try check(CExporterShims_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, easy.errorBuffer))
         try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         try check(request.url.withCString { CExporterShims_curl_easy_setopt_string(handle, CURLOPT_URL, $0) })
+        if let proxy = request.proxy {
+            try check(proxy.withCString { CExporterShims_curl_easy_setopt_string(handle, CURLOPT_PROXY, $0) })
+        }
+        if request.bypassesProxy {
+            try check(CExporterShims_curl_easy_setopt_string(handle, CURLOPT_NOPROXY, "*"))
+        }
         try check(
             CExporterShims_curl_easy_setopt_long(
                 handle,

@@ -35,6 +35,12 @@ public struct HTTPRequest: Sendable {
     /// The time allowed for the whole transfer, connection included, rounded up to whole milliseconds. Time spent
     /// waiting in the client's queue does not count.
     public var timeout: Duration
+    /// A proxy URL for this request (`CURLOPT_PROXY`), e.g. `http://127.0.0.1:3128`; nil to use the environment's
+    /// `http_proxy`/`HTTPS_PROXY`/`NO_PROXY` as libcurl reads them.
+    public var proxy: String?
+    /// Whether to connect directly even when a proxy is set here or in the environment (`CURLOPT_NOPROXY "*"`),
+    /// e.g. for the ECS metadata service, which only answers on the instance's own link.
+    public var bypassesProxy: Bool
 
     /// Creates a request.
     public init(
@@ -43,7 +49,9 @@ public struct HTTPRequest: Sendable {
         headers: [HTTPHeader] = [],
         body: [UInt8] = [],
         connectTimeout: Duration = .seconds(5),
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(10),
+        proxy: String? = nil,
+        bypassesProxy: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -51,6 +59,8 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.proxy = proxy
+        self.bypassesProxy = bypassesProxy
     }
 }
 

@@ -8,6 +8,8 @@ internal import Foundation
 struct CredentialsHTTP: Sendable {
     let client: CurlHTTPClient
     let provider: String
+    /// Whether requests go direct even when a proxy is configured in the environment.
+    var bypassesProxy = false
 
     /// Sends one request.
     ///
@@ -26,7 +28,8 @@ struct CredentialsHTTP: Sendable {
             url: url,
             headers: headers,
             connectTimeout: connectTimeout,
-            timeout: timeout
+            timeout: timeout,
+            bypassesProxy: bypassesProxy
         )
         do {
             return try await client.send(request)

@@ -93,7 +93,7 @@ public struct ECSRAMRoleCredentialsProvider: CredentialsProvider {
     ) {
         let fetcher = MetadataFetcher(
             options: options,
-            http: CredentialsHTTP(client: httpClient, provider: "ecs_ram_role"),
+            http: CredentialsHTTP(client: httpClient, provider: "ecs_ram_role", bypassesProxy: true),
             logger: logger
         )
         cache = RefreshingCredentialsProvider(name: "ecs_ram_role", policy: policy, logger: logger) {

@@ -170,3 +170,24 @@ struct ClientTests {
         }
     }
 }
+
+@Suite struct ProxyTests {
+    @Test func requestsGoThroughTheProxyUnlessTheyBypassIt() async throws {
+        try await withServer(handler: { _ in .text("direct") }) { server in
+            try await withClient { client in
+                let target = url(server, "/")
+                // Nothing listens on port 1: a request that uses the proxy cannot connect.
+                let proxied = await #expect(throws: TransportError.self) {
+                    try await client.send(HTTPRequest(method: "GET", url: target, proxy: "http://127.0.0.1:1"))
+                }
+                #expect(proxied?.kind == .connect)
+                let direct = try await client.send(
+                    HTTPRequest(method: "GET", url: target, proxy: "http://127.0.0.1:1", bypassesProxy: true)
+                )
+                #expect(direct.status == 200)
+                // The pooled handle is reset: the next request without options uses no proxy again.
+                #expect(try await client.send(HTTPRequest(method: "GET", url: target)).status == 200)
+            }
+        }
+    }
+}
