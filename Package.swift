@@ -106,24 +106,30 @@ for target in package.targets where target.type != .system && target.name != "CE
 // libFuzzer targets, built only by scripts/fuzz (DATAWORKS_FUZZ=1 swift build -Xswiftc -sanitize=fuzzer,address).
 if Context.environment["DATAWORKS_FUZZ"] == "1" {
     let fuzzFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    // FuzzDriver finds LLVMFuzzerRunDriver with dlsym, so the executable exports its symbols.
+    let fuzzLinkerFlags: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
     package.targets += [
+        .target(name: "FuzzDriver", path: "Fuzz/Driver"),
         .executableTarget(
             name: "fuzz-response-decoder",
-            dependencies: ["CurlClient", "DataWorksAPI"],
+            dependencies: ["CurlClient", "DataWorksAPI", "FuzzDriver"],
             path: "Fuzz/ResponseDecoder",
-            swiftSettings: fuzzFlags
+            swiftSettings: fuzzFlags,
+            linkerSettings: fuzzLinkerFlags
         ),
         .executableTarget(
             name: "fuzz-config-loader",
-            dependencies: ["DataWorksExporter"],
+            dependencies: ["DataWorksExporter", "FuzzDriver"],
             path: "Fuzz/ConfigLoader",
-            swiftSettings: fuzzFlags
+            swiftSettings: fuzzFlags,
+            linkerSettings: fuzzLinkerFlags
         ),
         .executableTarget(
             name: "fuzz-http-request",
-            dependencies: ["DataWorksExporter", "HTTPServer"],
+            dependencies: ["DataWorksExporter", "FuzzDriver", "HTTPServer"],
             path: "Fuzz/HTTPRequest",
-            swiftSettings: fuzzFlags
+            swiftSettings: fuzzFlags,
+            linkerSettings: fuzzLinkerFlags
         ),
     ]
 }

@@ -1,4 +1,5 @@
 import DataWorksExporter
+import FuzzDriver
 import Glibc
 import HTTPServer
 
@@ -38,4 +39,10 @@ public func fuzzHTTPRequest(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32
     var buffer = [UInt8](repeating: 0, count: 4096)
     while recv(socket, &buffer, buffer.count, 0) > 0 {}
     return 0
+}
+
+/// The executable's entry point (SwiftPM renames `main` to `<module>_main`): runs libFuzzer on ``fuzzHTTPRequest(_:_:)``.
+@_cdecl("fuzz_http_request_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv, fuzzHTTPRequest)
 }

@@ -1,5 +1,6 @@
 import CurlClient
 import DataWorksAPI
+import FuzzDriver
 
 /// libFuzzer entry point: every input is a response body, decoded as JSON and as XML, as GetDeployment and as
 /// ListDeployments, under success and error statuses. Decoding may fail; it must never crash or hang.
@@ -21,4 +22,10 @@ public func fuzzResponseDecoder(_ data: UnsafePointer<UInt8>, _ count: Int) -> I
         }
     }
     return 0
+}
+
+/// The executable's entry point (SwiftPM renames `main` to `<module>_main`): runs libFuzzer on ``fuzzResponseDecoder(_:_:)``.
+@_cdecl("fuzz_response_decoder_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv, fuzzResponseDecoder)
 }

@@ -77,6 +77,11 @@ enum ResponseTree {
     }
 
     private static func parseXML(_ body: [UInt8]) throws(BodyParseFailure) -> (root: String?, node: ResponseNode) {
+        // FoundationXML traps on element names that are not valid UTF-8 (found by scripts/fuzz); DataWorks sends
+        // UTF-8, so anything else is refused before it reaches the parser.
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw BodyParseFailure(reason: "XML body is not valid UTF-8")
+        }
         let parser = XMLParser(data: Data(body))
         let builder = XMLTreeBuilder()
         parser.delegate = builder

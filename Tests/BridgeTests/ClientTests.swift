@@ -173,7 +173,8 @@ struct ClientTests {
 
 @Suite struct ProxyTests {
     @Test func requestsGoThroughTheProxyUnlessTheyBypassIt() async throws {
-        try await withServer(handler: { _ in .text("direct") }) { server in
+        let handler: HTTPServer.Handler = { _ in .text("direct") }
+        try await withServer(handler: handler) { server in
             try await withClient { client in
                 let target = url(server, "/")
                 // Nothing listens on port 1: a request that uses the proxy cannot connect.
