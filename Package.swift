@@ -69,6 +69,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The quota benchmark (scripts/bench-quota); not part of the test suite.
+        .executableTarget(
+            name: "dataworks-bench",
+            dependencies: [
+                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
         .testTarget(
@@ -76,7 +84,10 @@ let package = Package(
             dependencies: ["DataWorksAPI"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),
+        .testTarget(
+            name: "DataWorksExporterTests",
+            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue"]

@@ -57,6 +57,7 @@ public struct MetricsRenderer: Sendable {
         try writeDeployments(snapshot, into: &writer)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
+        try writeBudget(snapshot.budget, into: &writer)
         try writer.family(
             "dataworks_exporter_build_info",
             type: .gauge,
@@ -187,7 +188,7 @@ public struct MetricsRenderer: Sendable {
             help: "When this deployment's data was last fetched successfully, in seconds since the Unix epoch."
         )
         for sample in snapshot.deployments {
-            if let timestamp = sample.lastSuccessTimestamp, sample.deployment != nil {
+            if let timestamp = sample.lastSuccessTimestamp {
                 try writer.sample(
                     "dataworks_deployment_last_fetch_success_timestamp_seconds",
                     labels: identity(sample.key),
