@@ -90,7 +90,8 @@ public final class Exporter: Sendable {
                 terminalRefresh: config.collector.terminalRefresh,
                 maxStale: config.collector.maxStale,
                 mode: config.collector.mode,
-                interval: config.collector.interval
+                interval: config.collector.interval,
+                usesListings: config.collector.listDeployments
             ),
             logger: logger,
             apiMetrics: apiMetrics,

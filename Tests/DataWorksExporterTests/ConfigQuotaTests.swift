@@ -51,6 +51,9 @@ extension ConfigTests {
         #expect(config.targets[1].discovery == Discovery())
         #expect(config.targets[1].deploymentIds == [1])
 
+        #expect(defaults.collector.listDeployments)
+        let getOnly = try ExporterConfig.parse(yaml: "collector:\n  list_deployments: false\n", file: "x.yml")
+        #expect(!getOnly.collector.listDeployments)
         let unlimited = try ExporterConfig.parse(yaml: "dataworks:\n  rate_limit: 0\n", file: "x.yml")
         #expect(unlimited.dataworks.rateLimit == nil)
     }
@@ -61,6 +64,7 @@ extension ConfigTests {
         expectError("dataworks:\n  burst: 0\n", .outOfRange, line: 2, column: 10, contains: ["burst"])
         expectError("collector:\n  mode: cron\n", .invalidValue, line: 2, column: 9, contains: ["scrape, interval"])
         expectError("collector:\n  interval: 0s\n", .outOfRange, line: 2, column: 13, contains: ["interval"])
+        expectError("collector:\n  list_deployments: 1\n", .wrongType, line: 2, column: 21, contains: ["true or false"])
         expectError("collector:\n  max_stale: soon\n", .invalidValue, line: 2, column: 14, contains: ["max_stale"])
         expectError(
             """

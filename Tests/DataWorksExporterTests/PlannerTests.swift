@@ -31,8 +31,17 @@ import Testing
         let known = Self.known([1: 1, 2: 2, 3: 6, 4: 0, 5: 9])
         let soon = planner.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_599)
         #expect(soon == [.get(Self.key(5)), .get(Self.key(4))])
+        // All due: one unfiltered page (5 tracked, no TotalCount yet) is cheaper than four GetDeployment calls.
         let later = planner.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_600)
-        #expect(Set(later) == Set([1, 2, 3, 4, 5].map { Planner.Call.get(Self.key($0)) }))
+        #expect(later.last == .get(Self.key(5)))
+        guard case .list(_, _, nil, let covers, 1)? = later.first, later.count == 2 else {
+            Issue.record("expected GetDeployment of 5 and one unfiltered page, got \(later)")
+            return
+        }
+        #expect(Set(covers) == [1, 2, 3, 4])
+        let onlyGet = Planner(settings: .init(terminalRefresh: 3_600, usesListings: false))
+        let gets = onlyGet.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_600)
+        #expect(Set(gets) == Set([1, 2, 3, 4, 5].map { Planner.Call.get(Self.key($0)) }))
     }
 
     @Test func aDeploymentWithoutDetailsIsFetchedEvenWhenTerminal() {

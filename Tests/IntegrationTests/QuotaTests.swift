@@ -154,7 +154,10 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
     }
 
     @Test func quotaAnswerPausesTheRegionAndIsLoggedOnce() async throws {
-        try await withHarness(dataworks: "  retries: 2\n  quota_pause: 1h", collector: "  terminal_refresh: 0s") {
+        try await withHarness(
+            dataworks: "  retries: 2\n  quota_pause: 1h",
+            collector: "  terminal_refresh: 0s\n  list_deployments: false"
+        ) {
             harness in
             _ = try await harness.scrape()
             await harness.simulator.inject(.throttlingResource, deploymentId: 3_000_002, count: nil)
@@ -175,7 +178,10 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
     }
 
     @Test func throttlingLowersTheEffectiveRateLimit() async throws {
-        try await withHarness(dataworks: "  retries: 0\n  rate_limit: 8", collector: "  terminal_refresh: 0s") {
+        try await withHarness(
+            dataworks: "  retries: 0\n  rate_limit: 8",
+            collector: "  terminal_refresh: 0s\n  list_deployments: false"
+        ) {
             harness in
             let first = try await harness.scrape().samples
             #expect(first[#"dataworks_api_rate_limit_per_second{region_id="cn-zhangjiakou"}"#] == 8)
@@ -188,7 +194,7 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
     }
 
     @Test func intervalModeCollectsInTheBackgroundAndScrapesDoNotCall() async throws {
-        try await withHarness(collector: "  mode: interval\n  interval: 100ms") { harness in
+        try await withHarness(collector: "  mode: interval\n  interval: 500ms") { harness in
             let first = try await harness.scrape().samples
             #expect(first[series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")] == 1)
             await harness.simulator.upsert(

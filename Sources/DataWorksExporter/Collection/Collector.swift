@@ -28,6 +28,8 @@ public actor Collector {
         public var mode: CollectionMode
         /// The period of interval mode (`collector.interval`).
         public var interval: Duration
+        /// Whether refreshes may use `ListDeployments` pages (`collector.list_deployments`). Default true.
+        public var usesListings: Bool
 
         /// Creates settings.
         public init(
@@ -38,8 +40,10 @@ public actor Collector {
             terminalRefresh: Duration = .seconds(3_600),
             maxStale: Duration = .seconds(600),
             mode: CollectionMode = .scrape,
-            interval: Duration = .seconds(30)
+            interval: Duration = .seconds(30),
+            usesListings: Bool = true
         ) {
+            self.usesListings = usesListings
             self.concurrency = max(1, concurrency)
             self.maxBudget = maxBudget
             self.timeoutOffset = timeoutOffset
@@ -130,7 +134,9 @@ public actor Collector {
         self.apiMetrics = apiMetrics
         self.rateLimiter = rateLimiter
         self.wallClock = wallClock ?? { Date().timeIntervalSince1970 }
-        self.planner = Planner(settings: .init(terminalRefresh: settings.terminalRefresh.seconds))
+        self.planner = Planner(
+            settings: .init(terminalRefresh: settings.terminalRefresh.seconds, usesListings: settings.usesListings)
+        )
     }
 
     /// A snapshot for one scrape.
@@ -171,7 +177,11 @@ public actor Collector {
         let budget = min(settings.maxBudget, settings.interval)
         var next = clock.now
         while !Task.isCancelled {
-            _ = await collectShared(budget: budget)
+            if let inFlight {
+                _ = await inFlight.value
+            } else {
+                _ = await collectShared(budget: budget)
+            }
             next = next.advanced(by: settings.interval)
             if next < clock.now {
                 next = clock.now

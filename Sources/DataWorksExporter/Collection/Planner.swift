@@ -20,11 +20,19 @@ public struct Planner: Sendable, Hashable {
         public var terminalRefresh: Double
         /// Deployments per `ListDeployments` page: 100, the API's maximum.
         public var pageSize: Int
+        /// Whether refreshes may use `ListDeployments` (`collector.list_deployments`); false plans `GetDeployment`
+        /// only, for a RAM policy without `dataworks:ListDeployments`. Default true.
+        public var usesListings: Bool
 
         /// Creates settings.
-        public init(terminalRefresh: Double = 3_600, pageSize: Int = ListDeploymentsRequest.maximumPageSize) {
+        public init(
+            terminalRefresh: Double = 3_600,
+            pageSize: Int = ListDeploymentsRequest.maximumPageSize,
+            usesListings: Bool = true
+        ) {
             self.terminalRefresh = terminalRefresh
             self.pageSize = max(1, min(pageSize, ListDeploymentsRequest.maximumPageSize))
+            self.usesListings = usesListings
         }
     }
 
@@ -157,7 +165,7 @@ public struct Planner: Sendable, Hashable {
         let readyListCost = ready.isEmpty ? Int.max : readyPages + terminal.count
         let allPages = pages(group.totalCount ?? Int64(group.deploymentIds.count))
         let allListCost = allPages
-        if getCost <= readyListCost, getCost <= allListCost {
+        if !settings.usesListings || (getCost <= readyListCost && getCost <= allListCost) {
             calls += refreshable.map { .get(key($0)) }
         } else if readyListCost <= allListCost {
             calls.insert(

@@ -154,6 +154,7 @@ private struct ConfigParser {
         var offset: Entry?
         let allowed = [
             "scrape_timeout", "timeout_offset", "cache_ttl", "mode", "interval", "terminal_refresh", "max_stale",
+            "list_deployments",
         ]
         for entry in try mapping(node, what: "collector", allowed: allowed) where !isNull(entry.value) {
             switch entry.key {
@@ -170,6 +171,11 @@ private struct ConfigParser {
                 settings.terminalRefresh = try duration(entry, positive: false)
             case "max_stale":
                 settings.maxStale = try duration(entry, positive: false)
+            case "list_deployments":
+                guard case .scalar(let scalar) = entry.value, tagName(entry.value) == .bool else {
+                    throw wrongType(entry.value, expected: "true or false", key: entry.key)
+                }
+                settings.listDeployments = ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
             default:
                 settings.cacheTTL = try duration(entry, positive: false)
             }

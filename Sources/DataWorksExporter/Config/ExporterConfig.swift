@@ -25,6 +25,7 @@ public import DataWorksAPI
 ///   cache_ttl: 0s
 ///   terminal_refresh: 1h    # re-check of success, failure, rejected deployments
 ///   max_stale: 10m          # last good values kept after failed fetches
+///   list_deployments: true  # refresh through ListDeployments pages when cheaper
 /// targets:
 ///   - region_id: cn-zhangjiakou
 ///     project_id: 10000     # or project_identifier: dw_project
@@ -156,6 +157,9 @@ public struct CollectorSettings: Sendable, Hashable {
     public var terminalRefresh: Duration
     /// How long the last good values of a deployment whose fetches fail are still served (`max_stale`). Default 10 m.
     public var maxStale: Duration
+    /// Whether refreshes may use `ListDeployments` pages when cheaper (`list_deployments`); false for a RAM policy
+    /// that grants only `dataworks:GetDeployment` (discovery still lists). Default true.
+    public var listDeployments: Bool
 
     /// Creates settings; every parameter defaults to the documented default.
     public init(
@@ -165,8 +169,10 @@ public struct CollectorSettings: Sendable, Hashable {
         mode: CollectionMode = .scrape,
         interval: Duration = .seconds(30),
         terminalRefresh: Duration = .seconds(3_600),
-        maxStale: Duration = .seconds(600)
+        maxStale: Duration = .seconds(600),
+        listDeployments: Bool = true
     ) {
+        self.listDeployments = listDeployments
         self.scrapeTimeout = scrapeTimeout
         self.timeoutOffset = timeoutOffset
         self.cacheTTL = cacheTTL
