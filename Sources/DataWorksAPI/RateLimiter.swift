@@ -6,8 +6,8 @@ public import Logging
 /// be tested without sleeping.
 ///
 /// Tokens accrue at ``effectiveRate`` per second up to ``burst``. A `Throttling.*` answer halves the effective rate
-/// (down to ``minimumRate``); every successful call then adds back ``recoveryStep`` of the configured rate, so a
-/// quiet minute brings the rate back. Reservations may drive the token count negative: the caller waits for the debt.
+/// (down to ``minimumRate``), at most once per second so that one burst of throttled answers counts once; every
+/// successful call then adds back ``recoveryStep`` of the configured rate, so a quiet spell brings the rate back. Reservations may drive the token count negative: the caller waits for the debt.
 public struct TokenBucket: Sendable, Equatable {
     /// The configured rate, in calls per second (`dataworks.rate_limit`).
     public let rate: Double
@@ -19,9 +19,13 @@ public struct TokenBucket: Sendable, Equatable {
     public private(set) var tokens: Double
     /// When ``tokens`` was last brought up to date.
     public private(set) var updated: ContinuousClock.Instant
+    /// When the rate was last halved.
+    public private(set) var lastHalved: ContinuousClock.Instant?
 
-    /// The lowest effective rate: a sixty-fourth of ``rate``, and at least one call every 10 seconds.
-    public var minimumRate: Double { max(rate / 64, min(rate, 0.1)) }
+    /// The lowest effective rate: an eighth of ``rate``, and at least one call every 10 seconds.
+    public var minimumRate: Double { max(rate / 8, min(rate, 0.1)) }
+    /// The shortest time between two halvings.
+    public static let halvingInterval = Duration.seconds(1)
     /// The fraction of ``rate`` a successful call adds back to ``effectiveRate`` (5 %).
     public static let recoveryStep = 0.05
 
@@ -61,11 +65,16 @@ public struct TokenBucket: Sendable, Equatable {
         tokens = min(burst, tokens + 1)
     }
 
-    /// A `Throttling.*` answer arrived: halve the effective rate, and drop the burst credit.
+    /// A `Throttling.*` answer arrived: drop the burst credit, and halve the effective rate unless it was halved
+    /// less than ``halvingInterval`` ago.
     public mutating func throttled(now: ContinuousClock.Instant) {
         refill(now: now)
-        effectiveRate = max(minimumRate, effectiveRate / 2)
         tokens = min(tokens, 0)
+        if let lastHalved, lastHalved.duration(to: now) < Self.halvingInterval {
+            return
+        }
+        lastHalved = now
+        effectiveRate = max(minimumRate, effectiveRate / 2)
     }
 
     /// A call succeeded: move the effective rate back towards ``rate`` by ``recoveryStep``.
@@ -100,7 +109,8 @@ public struct RegionPausedError: Error, Sendable, Equatable, CustomStringConvert
 /// region after a daily or edition quota answer.
 ///
 /// Quotas are per Alibaba Cloud account and region (api-notes §6.3). Every attempt of ``DataWorksClient`` takes a
-/// token of its region first. After any `Throttling.*` answer every region's rate is halved (``TokenBucket``), and
+/// token of its region first. After any `Throttling.*` answer every region's rate is halved (``TokenBucket``, at most
+/// once a second, down to an eighth), and
 /// recovers by 5 % of the configured rate per successful call. `Throttling.Api.Risk` and `Throttling.Resource` pause
 /// the region until the next UTC day, or for ``Configuration/quotaPause`` when set; the pause is logged once.
 public actor RateLimiter {

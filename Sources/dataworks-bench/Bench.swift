@@ -220,7 +220,7 @@ struct Bench {
         let total = calm + seconds + recovery
         print("3. Throttling storm: rate_limit \(Int(rate))/s, 100 deployments wanting 100 calls per scrape, back-to-back scrapes;")
         print("   the simulator answers 30% Throttling.User from second \(calm) to \(calm + seconds)")
-        print("   second  phase   calls/s  (limit \(Int(rate)))  effective limit  scrapes (all 200?)")
+        print("   second  phase   calls/s  (limit \(Int(rate)))  effective limit  scrapes")
         let clock = ContinuousClock()
         let begin = clock.now
         var previous = 0

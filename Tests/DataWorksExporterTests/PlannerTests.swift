@@ -116,13 +116,19 @@ import Testing
         bucket.throttled(now: start)
         #expect(bucket.effectiveRate == 4)
         #expect(bucket.tokens <= 0)
-        bucket.throttled(now: start)
-        #expect(bucket.effectiveRate == 2)
-        for _ in 0..<10 { bucket.throttled(now: start) }
+        // A second throttled answer within the same second is the same congestion: no second halving.
+        bucket.throttled(now: start.advanced(by: .milliseconds(500)))
+        #expect(bucket.effectiveRate == 4)
+        var now = start
+        for _ in 0..<10 {
+            now = now.advanced(by: .seconds(1))
+            bucket.throttled(now: now)
+        }
         #expect(bucket.effectiveRate == bucket.minimumRate)
-        bucket.succeeded(now: start)
+        #expect(bucket.minimumRate == 1)
+        bucket.succeeded(now: now)
         #expect(bucket.effectiveRate == bucket.minimumRate + 8 * TokenBucket.recoveryStep)
-        for _ in 0..<40 { bucket.succeeded(now: start) }
+        for _ in 0..<40 { bucket.succeeded(now: now) }
         #expect(bucket.effectiveRate == 8)
     }
 
