@@ -216,9 +216,11 @@ public actor RateLimiter {
         let code = error.metricCode
         if Self.quotaCodes.contains(code) {
             let current = wallClock()
-            let until = configuration.quotaPause.map { current + Double($0.components.seconds) } ?? Self.nextUTCDay(
-                after: current
-            )
+            let until =
+                configuration.quotaPause.map { current + Double($0.components.seconds) }
+                ?? Self.nextUTCDay(
+                    after: current
+                )
             if pausedUntil[regionId] == nil {
                 logger.warning(
                     "quota exhausted; pausing calls to the region",

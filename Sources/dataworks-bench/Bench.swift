@@ -142,9 +142,15 @@ struct Bench {
         let lowerBound = fleet.count + pagesLowerBound + changes
         print("1. API calls: 1,000 deployments in 5 workspaces, 2% ready, scraped every 15 s for a simulated hour")
         print("   (fast clock: \(scrapes) collections back to back; terminal_refresh 1h)")
-        print("   planner:      \(spent) calls (GetDeployment \(counts["GetDeployment"] ?? 0), ListDeployments \(counts["ListDeployments"] ?? 0))")
-        print("   naive:        \(naive) calls (one GetDeployment per deployment per scrape)  -> \(format(Double(naive) / Double(spent), 1))x fewer (target >= 50x)")
-        print("   lower bound:  \(lowerBound) calls (\(fleet.count) first fetches + \(pagesLowerBound) pages + \(changes) status changes)  -> \(format(Double(spent) / Double(lowerBound))) x the bound (target <= 2x)")
+        print(
+            "   planner:      \(spent) calls (GetDeployment \(counts["GetDeployment"] ?? 0), ListDeployments \(counts["ListDeployments"] ?? 0))"
+        )
+        print(
+            "   naive:        \(naive) calls (one GetDeployment per deployment per scrape)  -> \(format(Double(naive) / Double(spent), 1))x fewer (target >= 50x)"
+        )
+        print(
+            "   lower bound:  \(lowerBound) calls (\(fleet.count) first fetches + \(pagesLowerBound) pages + \(changes) status changes)  -> \(format(Double(spent) / Double(lowerBound))) x the bound (target <= 2x)"
+        )
         print("   status changes visible within one cycle: \(visible)/\(changes)\n")
         await simulator.stop()
         transport.shutdown()
@@ -171,9 +177,15 @@ struct Bench {
         let elapsed = started.duration(to: clock.now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let ideal = Double((fleet.count + concurrency - 1) / concurrency) * 0.05
-        print("2. Collection time: 1,000 deployments, every answer delayed 50 ms, concurrency 32 (first, all-GetDeployment cycle)")
-        print("   measured:     \(format(seconds, 3)) s, \(snapshot.deployments.filter(\.fetchSucceeded).count)/1000 fetched")
-        print("   ideal:        \(format(ideal, 3)) s = ceil(1000/32) x 50 ms  -> \(format(seconds / ideal)) x ideal (target <= 1.2x)\n")
+        print(
+            "2. Collection time: 1,000 deployments, every answer delayed 50 ms, concurrency 32 (first, all-GetDeployment cycle)"
+        )
+        print(
+            "   measured:     \(format(seconds, 3)) s, \(snapshot.deployments.filter(\.fetchSucceeded).count)/1000 fetched"
+        )
+        print(
+            "   ideal:        \(format(ideal, 3)) s = ceil(1000/32) x 50 ms  -> \(format(seconds / ideal)) x ideal (target <= 1.2x)\n"
+        )
         await simulator.stop()
         transport.shutdown()
     }
@@ -218,7 +230,9 @@ struct Bench {
         let calm = 5
         let recovery = 10
         let total = calm + seconds + recovery
-        print("3. Throttling storm: rate_limit \(Int(rate))/s, 100 deployments wanting 100 calls per scrape, back-to-back scrapes;")
+        print(
+            "3. Throttling storm: rate_limit \(Int(rate))/s, 100 deployments wanting 100 calls per scrape, back-to-back scrapes;"
+        )
         print("   the simulator answers 30% Throttling.User from second \(calm) to \(calm + seconds)")
         print("   second  phase   calls/s  (limit \(Int(rate)))  effective limit  scrapes")
         let clock = ContinuousClock()
@@ -259,8 +273,12 @@ struct Bench {
             previous = sent
         }
         let mean = stormRates.isEmpty ? 0 : stormRates.reduce(0, +) / Double(stormRates.count)
-        print("   storm (from its 3rd second): mean \(format(mean, 1)) calls/s vs configured \(Int(rate))/s -> \(format(mean / rate)) x the limit")
-        print("   scrape answers: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))")
+        print(
+            "   storm (from its 3rd second): mean \(format(mean, 1)) calls/s vs configured \(Int(rate))/s -> \(format(mean / rate)) x the limit"
+        )
+        print(
+            "   scrape answers: \(statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
+        )
         await exporter.stop()
         await simulator.stop()
         http.shutdown()

@@ -17,7 +17,9 @@ import Testing
 
     static func known(_ statuses: [Int64: Int], checkedAt: Double = 1_000) -> [DeploymentKey: Planner.Known] {
         Dictionary(
-            uniqueKeysWithValues: statuses.map { (key($0.key), Planner.Known(status: $0.value, checkedAt: checkedAt, hasDetails: true)) }
+            uniqueKeysWithValues: statuses.map {
+                (key($0.key), Planner.Known(status: $0.value, checkedAt: checkedAt, hasDetails: true))
+            }
         )
     }
 
@@ -85,7 +87,13 @@ import Testing
     }
 
     @Test func followUpsFetchWhatAListingDidNotCarry() {
-        let call = Planner.Call.list(regionId: Self.region, project: Self.project, status: 0, covers: [1, 2, 3], pages: 1)
+        let call = Planner.Call.list(
+            regionId: Self.region,
+            project: Self.project,
+            status: 0,
+            covers: [1, 2, 3],
+            pages: 1
+        )
         #expect(Planner().followUps(after: call, found: [1, 3]) == [.get(Self.key(2))])
         #expect(Planner().followUps(after: .get(Self.key(1)), found: []) == [])
     }

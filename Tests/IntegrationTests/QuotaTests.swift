@@ -134,9 +134,19 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
             await harness.simulator.inject(.internalError, deploymentId: 3_000_003, count: nil)
             let samples = try await harness.scrape().samples
             #expect(samples[series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")] == nil)
-            #expect(samples[series("dataworks_deployment_info", 3_000_003, ",name=\"ads_gmv_summary_d\",from_environment=\"development\",to_environment=\"production\"")] == nil)
+            #expect(
+                samples[
+                    series(
+                        "dataworks_deployment_info",
+                        3_000_003,
+                        ",name=\"ads_gmv_summary_d\",from_environment=\"development\",to_environment=\"production\""
+                    )
+                ] == nil
+            )
             #expect(samples[series("dataworks_deployment_fetch_success", 3_000_003)] == 0)
-            let last = try #require(samples[series("dataworks_deployment_last_fetch_success_timestamp_seconds", 3_000_003)])
+            let last = try #require(
+                samples[series("dataworks_deployment_last_fetch_success_timestamp_seconds", 3_000_003)]
+            )
             #expect(abs(last - Date().timeIntervalSince1970) < 60)
             // The others are untouched.
             #expect(samples[series("dataworks_deployment_status", 3_000_001, ",status=\"success\"")] == 1)
@@ -208,13 +218,21 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
                     createTime: 1_593_880_000_000
                 )
             )
-            // The loop notices the change without any scrape asking for it.
+            // The loop checks the ready one again without any scrape asking for it (then it is terminal) ...
+            var calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            for _ in 0..<200 where calls < 4 {
+                try await Task.sleep(for: .milliseconds(50))
+                calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            }
+            #expect(calls == 4)
+            // ... and a scrape serves what the loop found.
             var seen = false
             for _ in 0..<200 where !seen {
                 try await Task.sleep(for: .milliseconds(50))
-                seen = try await harness.scrape().samples[
-                    series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
-                ] == 1
+                seen =
+                    try await harness.scrape().samples[
+                        series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
+                    ] == 1
             }
             #expect(seen)
         }

@@ -102,7 +102,9 @@ public actor Collector {
             if let last = targets.last, last.regionId == item.regionId, last.project == item.project {
                 targets[targets.count - 1].deploymentIds.append(item.deploymentId)
             } else {
-                targets.append(Target(regionId: item.regionId, project: item.project, deploymentIds: [item.deploymentId]))
+                targets.append(
+                    Target(regionId: item.regionId, project: item.project, deploymentIds: [item.deploymentId])
+                )
             }
         }
         self.init(client: client, targets: targets, settings: settings, logger: logger)
@@ -223,7 +225,9 @@ public actor Collector {
                 paused.insert(region)
             }
         }
-        let discoveries = targets.indices.filter { targets[$0].discovery != nil && !paused.contains(targets[$0].regionId) }
+        let discoveries = targets.indices.filter {
+            targets[$0].discovery != nil && !paused.contains(targets[$0].regionId)
+        }
         _ = await run(jobs: discoveries.map { Job.discover($0) }, deadline: deadline, now: now)
 
         let groups = targets.enumerated().compactMap { index, target -> Planner.Group? in
@@ -231,7 +235,9 @@ public actor Collector {
             let totals = listTotals[GroupKey(regionId: target.regionId, project: target.project)]
             // Deployments the discovery listing just refreshed need no call (unless their details are missing).
             let ids = tracked(index).filter { id in
-                let record = records[DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id)]
+                let record = records[
+                    DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id)
+                ]
                 return !(record?.checkedAt == now && record?.hasDetails == true)
             }
             return Planner.Group(
@@ -522,7 +528,10 @@ public actor Collector {
             let target = targets[index]
             var fields = ["region_id": "\(target.regionId)", "project": "\(target.project)"] as Logger.Metadata
             fields["error"] = "\(error)"
-            logger.warning("ListDeployments for discovery failed; keeping the deployments found before", metadata: fields)
+            logger.warning(
+                "ListDeployments for discovery failed; keeping the deployments found before",
+                metadata: fields
+            )
             return []
         }
     }
