@@ -26,8 +26,8 @@ public struct TokenBucket: Sendable, Equatable {
     public var minimumRate: Double { max(rate / 8, min(rate, 0.1)) }
     /// The shortest time between two halvings.
     public static let halvingInterval = Duration.seconds(1)
-    /// The fraction of ``rate`` a successful call adds back to ``effectiveRate`` (5 %).
-    public static let recoveryStep = 0.05
+    /// The fraction of ``rate`` a successful call adds back to ``effectiveRate`` (1 %).
+    public static let recoveryStep = 0.01
 
     /// Creates a full bucket.
     ///
@@ -111,7 +111,7 @@ public struct RegionPausedError: Error, Sendable, Equatable, CustomStringConvert
 /// Quotas are per Alibaba Cloud account and region (api-notes §6.3). Every attempt of ``DataWorksClient`` takes a
 /// token of its region first. After any `Throttling.*` answer every region's rate is halved (``TokenBucket``, at most
 /// once a second, down to an eighth), and
-/// recovers by 5 % of the configured rate per successful call. `Throttling.Api.Risk` and `Throttling.Resource` pause
+/// recovers by 1 % of the configured rate per successful call. `Throttling.Api.Risk` and `Throttling.Resource` pause
 /// the region until the next UTC day, or for ``Configuration/quotaPause`` when set; the pause is logged once.
 public actor RateLimiter {
     /// Limiter settings.

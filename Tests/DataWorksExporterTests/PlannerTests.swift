@@ -136,7 +136,7 @@ import Testing
         #expect(bucket.minimumRate == 1)
         bucket.succeeded(now: now)
         #expect(bucket.effectiveRate == bucket.minimumRate + 8 * TokenBucket.recoveryStep)
-        for _ in 0..<40 { bucket.succeeded(now: now) }
+        for _ in 0..<100 { bucket.succeeded(now: now) }
         #expect(bucket.effectiveRate == 8)
     }
 

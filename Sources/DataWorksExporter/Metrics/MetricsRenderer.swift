@@ -172,7 +172,7 @@ public struct MetricsRenderer: Sendable {
             "dataworks_deployment_fetch_success",
             type: .gauge,
             help:
-                "1 if the last GetDeployment call for this deployment succeeded, 0 if it failed or did not finish within the scrape budget."
+                "1 if the last refresh of this deployment (GetDeployment or ListDeployments) succeeded, 0 if it failed or did not finish within the scrape budget."
         )
         for sample in snapshot.deployments {
             try writer.sample(
