@@ -261,7 +261,7 @@ struct Bench {
                 if let line = text.split(separator: "\n").first(where: {
                     $0.hasPrefix("dataworks_api_rate_limit_per_second{")
                 }) {
-                    effective = Double(line.split(separator: " ").last ?? "").map { format($0, 1) } ?? 
+                    effective = Double(line.split(separator: " ").last ?? "").map { format($0, 1) } ?? ""
                 }
             }
             let sent = await simulator.requestCounts().values.reduce(0, +)
