@@ -187,6 +187,22 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
         }
     }
 
+    @Test func everyAnswerThrottledStillAnswers200WithTheLastGoodValues() async throws {
+        try await withHarness(dataworks: "  retries: 0", collector: "  terminal_refresh: 0s\n  list_deployments: false")
+        {
+            harness in
+            _ = try await harness.scrape()
+            await harness.simulator.setBackground(throttlingFraction: 1)
+            let scrape = try await harness.scrape()
+            #expect(scrape.status == 200)
+            #expect(scrape.samples["dataworks_up"] == 0)
+            #expect(scrape.samples[#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.User"}"#] == 3)
+            #expect(scrape.samples[series("dataworks_deployment_status", 3_000_002, ",status=\"failure\"")] == 1)
+            await harness.simulator.clearFaults()
+            #expect(try await harness.scrape().samples["dataworks_up"] == 1)
+        }
+    }
+
     @Test func throttlingLowersTheEffectiveRateLimit() async throws {
         try await withHarness(
             dataworks: "  retries: 0\n  rate_limit: 8",
