@@ -71,6 +71,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The quota benchmark (scripts/bench-quota); not part of the test suite.
+        .executableTarget(
+            name: "dataworks-bench",
+            dependencies: [
+                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
@@ -86,7 +94,10 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "DataWorksExporterTests", dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer"]),
+        .testTarget(
+            name: "DataWorksExporterTests",
+            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue"]

@@ -84,6 +84,7 @@ public final class DataWorksClient: Sendable {
     private let transport: CurlHTTPClient
     private let credentialsProvider: any CredentialsProvider
     private let observer: (any APIRequestObserver)?
+    private let rateLimiter: RateLimiter?
     private let logger: Logger
     private let userAgent: String
 
@@ -94,18 +95,21 @@ public final class DataWorksClient: Sendable {
     ///   - credentialsProvider: Where AccessKeys come from; asked before every attempt.
     ///   - transport: The libcurl client (its concurrency cap bounds this client's).
     ///   - observer: Told about every request and retry.
+    ///   - rateLimiter: Asked for a token before every attempt and told every outcome; `nil` for no limit.
     ///   - logger: For retries and failures; never given secrets.
     public init(
         configuration: Configuration,
         credentialsProvider: any CredentialsProvider,
         transport: CurlHTTPClient,
         observer: (any APIRequestObserver)? = nil,
+        rateLimiter: RateLimiter? = nil,
         logger: Logger = Logger(label: "dataworks.api")
     ) {
         self.configuration = configuration
         self.credentialsProvider = credentialsProvider
         self.transport = transport
         self.observer = observer
+        self.rateLimiter = rateLimiter
         self.logger = logger
         var userAgent = "dataworks-exporter (Linux) libcurl"
         if let suffix = configuration.userAgentSuffix, !suffix.isEmpty {
@@ -123,7 +127,8 @@ public final class DataWorksClient: Sendable {
     ///   - deadline: No attempt starts, and no attempt runs, past this instant.
     /// - Returns: `Data.Deployment` of the answer.
     /// - Throws: ``APIError`` for every failure of the call (the last attempt's), ``CredentialsError`` when no
-    ///   AccessKey could be had, `CancellationError` when the task was cancelled.
+    ///   AccessKey could be had, ``RegionPausedError`` when the rate limiter paused the region after a quota answer,
+    ///   `CancellationError` when the task was cancelled.
     public func getDeployment(
         regionId: String,
         project: ProjectReference,
@@ -189,6 +194,7 @@ public final class DataWorksClient: Sendable {
                     TransportError(kind: .timeout, code: 28, message: "the scrape budget ran out before the request")
                 )
             }
+            try await rateLimiter?.acquire(regionId: regionId, deadline: deadline)
             let credentials = try await credentialsProvider.credentials()
             let request = makeRequest(
                 action: action,
@@ -204,6 +210,7 @@ public final class DataWorksClient: Sendable {
                 let response = try await transport.send(request)
                 do throws(APIError) {
                     let answer = try decode(response)
+                    await rateLimiter?.record(regionId: regionId, error: nil)
                     await observer?.requestFinished(
                         action: action,
                         duration: started.duration(to: clock.now),
@@ -216,6 +223,7 @@ public final class DataWorksClient: Sendable {
             } catch let error as TransportError {
                 failure = .transport(error)
             }
+            await rateLimiter?.record(regionId: regionId, error: failure)
             await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: failure)
             guard attempt < configuration.retries, let reason = failure.retryReason else {
                 throw failure

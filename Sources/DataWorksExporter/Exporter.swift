@@ -28,8 +28,12 @@ public final class Exporter: Sendable {
     public let apiMetrics: APIMetrics
     /// The collector behind `/metrics`.
     public let collector: Collector
+    /// The per-region rate limiter of the API client.
+    public let rateLimiter: RateLimiter
     private let transport: CurlHTTPClient
     private let server: HTTPServer
+    /// Interval mode's collection loop; cancelled and awaited by ``stop()``.
+    private let loop: Task<Void, Never>?
 
     /// Starts serving.
     ///
@@ -49,7 +53,11 @@ public final class Exporter: Sendable {
         let transport = try CurlHTTPClient(
             configuration: .init(maxConcurrentTransfers: settings.concurrency)
         )
-        let apiMetrics = APIMetrics()
+        let apiMetrics = APIMetrics(actions: [GetDeploymentRequest.action, ListDeploymentsRequest.action])
+        let rateLimiter = RateLimiter(
+            configuration: .init(rate: settings.rateLimit, burst: settings.burst, quotaPause: settings.quotaPause),
+            logger: logger
+        )
         let client = DataWorksClient(
             configuration: .init(
                 endpointOverride: settings.endpoint,
@@ -63,6 +71,7 @@ public final class Exporter: Sendable {
             credentialsProvider: credentialsProvider,
             transport: transport,
             observer: apiMetrics,
+            rateLimiter: rateLimiter,
             logger: logger
         )
         let items = config.targets.flatMap { target in
@@ -72,14 +81,21 @@ public final class Exporter: Sendable {
         }
         let collector = Collector(
             client: client,
-            items: items,
+            targets: config.targets,
             settings: .init(
                 concurrency: settings.concurrency,
                 maxBudget: config.collector.scrapeTimeout,
                 timeoutOffset: config.collector.timeoutOffset,
-                cacheTTL: config.collector.cacheTTL
+                cacheTTL: config.collector.cacheTTL,
+                terminalRefresh: config.collector.terminalRefresh,
+                maxStale: config.collector.maxStale,
+                mode: config.collector.mode,
+                interval: config.collector.interval,
+                usesListings: config.collector.listDeployments
             ),
-            logger: logger
+            logger: logger,
+            apiMetrics: apiMetrics,
+            rateLimiter: rateLimiter
         )
         let renderer = MetricsRenderer()
         // The configuration was loaded before this init ran; a reload (later) replaces this status.
@@ -102,6 +118,8 @@ public final class Exporter: Sendable {
         self.transport = transport
         self.apiMetrics = apiMetrics
         self.collector = collector
+        self.rateLimiter = rateLimiter
+        self.loop = config.collector.mode == .interval ? Task { await collector.runInterval() } : nil
     }
 
     /// The bound ports, one per listen address.
@@ -109,6 +127,8 @@ public final class Exporter: Sendable {
 
     /// Stops the server (draining in-flight scrapes) and the libcurl client. Idempotent.
     public func stop() async {
+        loop?.cancel()
+        await loop?.value
         await server.stop()
         transport.shutdown()
     }

@@ -45,7 +45,18 @@ public final class DataWorksSimulator: Sendable {
         await state.inject(fault, deploymentId: deploymentId, count: count)
     }
 
-    /// Removes every injected fault.
+    /// Makes the next `count` `ListDeployments` answers be `fault`; `nil` means until cleared.
+    public func injectListFault(_ fault: SimulatedFault, count: Int? = 1) async {
+        await state.injectListFault(fault, count: count)
+    }
+
+    /// Sets faults applied to every API call, whatever the action and deployment: a `delay` before each answer
+    /// (`nil` for none), and the fraction (0...1) of answers replaced by `Throttling.User`, drawn at random.
+    public func setBackground(delay: Duration? = nil, throttlingFraction: Double = 0) async {
+        await state.setBackground(delay: delay, throttlingFraction: throttlingFraction)
+    }
+
+    /// Removes every injected fault, background faults included.
     public func clearFaults() async {
         await state.clearFaults()
     }
@@ -70,6 +81,9 @@ public final class DataWorksSimulator: Sendable {
 actor SimulatorState {
     private(set) var deployments: [Int64: SimulatedDeployment]
     private var faults: [Int64: (fault: SimulatedFault, remaining: Int?)] = [:]
+    private var listFault: (fault: SimulatedFault, remaining: Int?)?
+    private var backgroundDelay: Duration?
+    private var throttlingFraction = 0.0
     private(set) var requestCounts: [String: Int] = [:]
     private var seenNonces: Set<String> = []
     private var nonceOrder: [String] = []
@@ -84,6 +98,35 @@ actor SimulatorState {
 
     func clearFaults() {
         faults = [:]
+        listFault = nil
+        backgroundDelay = nil
+        throttlingFraction = 0
+    }
+
+    func injectListFault(_ fault: SimulatedFault, count: Int?) {
+        listFault = (fault, count)
+    }
+
+    func setBackground(delay: Duration?, throttlingFraction: Double) {
+        backgroundDelay = delay
+        self.throttlingFraction = min(1, max(0, throttlingFraction))
+    }
+
+    /// The background fault for this answer: `Throttling.User` with the configured probability, else the delay.
+    func takeBackgroundFault() -> SimulatedFault? {
+        if throttlingFraction > 0, Double.random(in: 0..<1) < throttlingFraction {
+            return .throttlingUser
+        }
+        return backgroundDelay.map { .delay($0) }
+    }
+
+    /// Takes the fault to apply to this `ListDeployments` answer, if any.
+    func takeListFault() -> SimulatedFault? {
+        guard let entry = listFault else { return nil }
+        if let remaining = entry.remaining {
+            listFault = remaining <= 1 ? nil : (entry.fault, remaining - 1)
+        }
+        return entry.fault
     }
 
     func upsert(_ deployment: SimulatedDeployment) {

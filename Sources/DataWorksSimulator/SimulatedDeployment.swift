@@ -128,6 +128,10 @@ public enum SimulatedFault: Sendable, Hashable {
     case throttlingUser
     /// HTTP 400, `Throttling` (gateway flow control).
     case throttling
+    /// HTTP 429, `Throttling.Resource` (the edition's quota is used up).
+    case throttlingResource
+    /// HTTP 429, `Throttling.Api.Risk` (the daily call limit is reached).
+    case throttlingApiRisk
     /// HTTP 403, `Forbidden.Access`.
     case forbiddenAccess
     /// HTTP 500, `InternalError.System`.
@@ -138,11 +142,13 @@ public enum SimulatedFault: Sendable, Hashable {
     case malformedBody
 
     /// Parses the names used by the simulator's control endpoint: `throttling_user`, `throttling`,
-    /// `forbidden_access`, `internal_error`, `malformed_body`, or `delay_ms:<n>`.
+    /// `throttling_resource`, `throttling_api_risk`, `forbidden_access`, `internal_error`, `malformed_body`, or `delay_ms:<n>`.
     public init?(name: String) {
         switch name {
         case "throttling_user": self = .throttlingUser
         case "throttling": self = .throttling
+        case "throttling_resource": self = .throttlingResource
+        case "throttling_api_risk": self = .throttlingApiRisk
         case "forbidden_access": self = .forbiddenAccess
         case "internal_error": self = .internalError
         case "malformed_body": self = .malformedBody

@@ -36,6 +36,9 @@ struct SimulatorHandler: Sendable {
             return error(400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
         }
         await state.countRequest(action: call.action)
+        if let fault = await state.takeBackgroundFault(), let answer = await answer(for: fault) {
+            return answer
+        }
         switch call.action {
         case "GetDeployment":
             return await getDeployment(call)
@@ -100,25 +103,8 @@ struct SimulatorHandler: Sendable {
         guard let rawId = call.parameters["DeploymentId"], let deploymentId = Int64(rawId) else {
             return error(400, code: "MissingDeploymentId", message: "DeploymentId is mandatory for this action.")
         }
-        if let fault = await state.takeFault(deploymentId: deploymentId) {
-            switch fault {
-            case .throttlingUser:
-                return error(429, code: "Throttling.User", message: "Your request is too frequent. Try again later.")
-            case .throttling:
-                return error(400, code: "Throttling", message: "Request was denied due to flow control.")
-            case .forbiddenAccess:
-                return error(403, code: "Forbidden.Access", message: "You are not authorized to access this resource.")
-            case .internalError:
-                return error(500, code: "InternalError.System", message: "An internal error occurred.")
-            case .malformedBody:
-                return ServerResponse(
-                    status: 200,
-                    headers: [("Content-Type", "application/json;charset=utf-8")],
-                    body: Array("{\"RequestId\":\"\(requestId())\",\"Data\":{\"Deployment\":{\"Status\":".utf8)
-                )
-            case .delay(let duration):
-                try? await Task.sleep(for: duration)
-            }
+        if let fault = await state.takeFault(deploymentId: deploymentId), let answer = await answer(for: fault) {
+            return answer
         }
         let deployments = await state.deployments
         guard let deployment = deployments[deploymentId], matchesProject(deployment, call.parameters) else {
@@ -137,7 +123,37 @@ struct SimulatorHandler: Sendable {
         return call.wantsXML ? xml(root: "GetDeploymentResponse", body) : json(body)
     }
 
+    /// The answer `fault` replaces the normal one with, or `nil` when the normal answer follows (after a delay).
+    func answer(for fault: SimulatedFault) async -> ServerResponse? {
+        switch fault {
+        case .throttlingUser:
+            return error(429, code: "Throttling.User", message: "Your request is too frequent. Try again later.")
+        case .throttling:
+            return error(400, code: "Throttling", message: "Request was denied due to flow control.")
+        case .throttlingResource:
+            return error(429, code: "Throttling.Resource", message: "The quota of your edition is used up.")
+        case .throttlingApiRisk:
+            return error(429, code: "Throttling.Api.Risk", message: "The daily call limit has been reached.")
+        case .forbiddenAccess:
+            return error(403, code: "Forbidden.Access", message: "You are not authorized to access this resource.")
+        case .internalError:
+            return error(500, code: "InternalError.System", message: "An internal error occurred.")
+        case .malformedBody:
+            return ServerResponse(
+                status: 200,
+                headers: [("Content-Type", "application/json;charset=utf-8")],
+                body: Array("{\"RequestId\":\"\(requestId())\",\"Data\":{\"Deployment\":{\"Status\":".utf8)
+            )
+        case .delay(let duration):
+            try? await Task.sleep(for: duration)
+            return nil
+        }
+    }
+
     func listDeployments(_ call: APICall) async -> ServerResponse {
+        if let fault = await state.takeListFault(), let answer = await answer(for: fault) {
+            return answer
+        }
         let deployments = await state.deployments.values.sorted { $0.deploymentId < $1.deploymentId }
         let inProject = deployments.filter { matchesProject($0, call.parameters) }
         guard call.parameters["ProjectId"] != nil || call.parameters["ProjectIdentifier"] != nil else {

@@ -65,7 +65,9 @@ import Testing
     }
 
     @Test func oneThrottlingAnswerCountsExactlyOneErrorAndTheScrapeStillAnswers200() async throws {
-        try await withHarness(dataworks: "  retries: 0") { harness in
+        // terminal_refresh 0s: the second scrape re-checks the terminal deployments too, with GetDeployment.
+        try await withHarness(dataworks: "  retries: 0", collector: "  terminal_refresh: 0s\n  list_deployments: false")
+        { harness in
             _ = try await harness.scrape()
             await harness.simulator.inject(.throttlingUser, deploymentId: 3_000_002, count: 1)
             let scrape = try await harness.scrape()
@@ -111,7 +113,8 @@ import Testing
     }
 
     @Test func slowDeploymentIsCutAtTheScrapeBudgetAndKeepsItsLastGoodValues() async throws {
-        try await withHarness(dataworks: "  retries: 0") { harness in
+        try await withHarness(dataworks: "  retries: 0", collector: "  terminal_refresh: 0s\n  list_deployments: false")
+        { harness in
             _ = try await harness.scrape()
             await harness.simulator.inject(.delay(.seconds(3)), deploymentId: 3_000_001, count: 1)
             let scrape = try await harness.scrape(timeout: 1.5)

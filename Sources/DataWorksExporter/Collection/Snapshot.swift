@@ -46,14 +46,53 @@ public struct Snapshot: Sendable {
     public var durationSeconds: Double
     /// The time budget the collection had, in seconds (`dataworks_scrape_timeout_seconds`).
     public var timeoutSeconds: Double
+    /// How the collection spent the API quota.
+    public var budget: QuotaBudget
 
     /// Creates a snapshot.
-    public init(deployments: [DeploymentSample], durationSeconds: Double, timeoutSeconds: Double) {
+    public init(
+        deployments: [DeploymentSample],
+        durationSeconds: Double,
+        timeoutSeconds: Double,
+        budget: QuotaBudget = QuotaBudget()
+    ) {
         self.deployments = deployments
         self.durationSeconds = durationSeconds
         self.timeoutSeconds = timeoutSeconds
+        self.budget = budget
     }
 
     /// True when every configured deployment was fetched by this collection (`dataworks_up`).
     public var isUp: Bool { deployments.allSatisfy(\.fetchSucceeded) }
+}
+
+/// How a collection spent the API quota, for the `dataworks_cycle_*` and `dataworks_api_rate_limit_*` self-metrics.
+public struct QuotaBudget: Sendable, Equatable {
+    /// The state of one region's rate limit.
+    public struct Region: Sendable, Equatable {
+        /// The RegionId.
+        public var regionId: String
+        /// The effective rate limit, in calls per second; `nil` when unlimited.
+        public var effectiveRate: Double?
+        /// Whether calls to the region are paused after a quota answer.
+        public var paused: Bool
+
+        /// Creates a value.
+        public init(regionId: String, effectiveRate: Double?, paused: Bool) {
+            self.regionId = regionId
+            self.effectiveRate = effectiveRate
+            self.paused = paused
+        }
+    }
+
+    /// HTTP requests (retries included) the collection sent, by action.
+    public var requestsByAction: [String: UInt64]
+    /// Every configured region, sorted by RegionId.
+    public var regions: [Region]
+
+    /// Creates a value.
+    public init(requestsByAction: [String: UInt64] = [:], regions: [Region] = []) {
+        self.requestsByAction = requestsByAction
+        self.regions = regions
+    }
 }

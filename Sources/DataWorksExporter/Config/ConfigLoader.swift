@@ -75,7 +75,7 @@ private struct ConfigParser {
     func dataworks(_ node: Node) throws(ConfigError) -> DataWorksSettings {
         let allowed = [
             "endpoint", "signature", "network", "concurrency", "connect_timeout", "request_timeout", "retries",
-            "user_agent", "access_key_id_file", "access_key_secret_file",
+            "user_agent", "access_key_id_file", "access_key_secret_file", "rate_limit", "burst", "quota_pause",
         ]
         var settings = DataWorksSettings()
         var idFile: Entry?
@@ -104,6 +104,14 @@ private struct ConfigParser {
                     throw error(.invalidValue, at: entry.value, "user_agent must not contain control characters")
                 }
                 settings.userAgent = text.isEmpty ? nil : text
+            case "rate_limit":
+                let rate = try number(entry, in: 0...100_000)
+                settings.rateLimit = rate == 0 ? nil : rate
+            case "burst":
+                settings.burst = Int(try integer(entry, in: 1...10_000))
+            case "quota_pause":
+                let pause = try duration(entry, positive: false)
+                settings.quotaPause = pause == .zero ? nil : pause
             case "access_key_id_file":
                 idFile = try string(entry).isEmpty ? nil : entry
             default:
@@ -144,7 +152,10 @@ private struct ConfigParser {
     func collector(_ node: Node) throws(ConfigError) -> CollectorSettings {
         var settings = CollectorSettings()
         var offset: Entry?
-        let allowed = ["scrape_timeout", "timeout_offset", "cache_ttl"]
+        let allowed = [
+            "scrape_timeout", "timeout_offset", "cache_ttl", "mode", "interval", "terminal_refresh", "max_stale",
+            "list_deployments",
+        ]
         for entry in try mapping(node, what: "collector", allowed: allowed) where !isNull(entry.value) {
             switch entry.key {
             case "scrape_timeout":
@@ -152,6 +163,19 @@ private struct ConfigParser {
             case "timeout_offset":
                 settings.timeoutOffset = try duration(entry, positive: false)
                 offset = entry
+            case "mode":
+                settings.mode = try choice(entry, CollectionMode.self)
+            case "interval":
+                settings.interval = try duration(entry, positive: true)
+            case "terminal_refresh":
+                settings.terminalRefresh = try duration(entry, positive: false)
+            case "max_stale":
+                settings.maxStale = try duration(entry, positive: false)
+            case "list_deployments":
+                guard case .scalar(let scalar) = entry.value, tagName(entry.value) == .bool else {
+                    throw wrongType(entry.value, expected: "true or false", key: entry.key)
+                }
+                settings.listDeployments = ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
             default:
                 settings.cacheTTL = try duration(entry, positive: false)
             }
@@ -182,7 +206,7 @@ private struct ConfigParser {
     }
 
     func target(_ node: Node, seen: inout [String: [Int64: Node]]) throws(ConfigError) -> Target {
-        let allowed = ["region_id", "project_id", "project_identifier", "deployment_ids"]
+        let allowed = ["region_id", "project_id", "project_identifier", "deployment_ids", "discover"]
         let entries = try mapping(node, what: "a target", allowed: allowed)
         func find(_ key: String) -> Entry? { entries.first { $0.key == key } }
 
@@ -223,13 +247,20 @@ private struct ConfigParser {
             throw error(.conflictingKeys, at: node, "target needs exactly one of project_id or project_identifier")
         }
 
+        var discovery: Discovery?
+        if let entry = find("discover"), !isNull(entry.value) {
+            discovery = try self.discovery(entry.value)
+        }
         guard let idsEntry = find("deployment_ids") else {
-            throw error(.missingKey, at: node, "target is missing the required key deployment_ids")
+            if let discovery {
+                return Target(regionId: regionId, project: project, deploymentIds: [], discovery: discovery)
+            }
+            throw error(.missingKey, at: node, "target is missing the required key deployment_ids (or discover)")
         }
         guard case .sequence(let idNodes) = idsEntry.value else {
             throw wrongType(idsEntry.value, expected: "a list of deployment IDs", key: "deployment_ids")
         }
-        if idNodes.isEmpty {
+        if idNodes.isEmpty, discovery == nil {
             throw error(.invalidValue, at: idsEntry.value, "deployment_ids must list at least one deployment ID")
         }
         let groupKey = regionId + "\u{0}" + project.description + (project.isId ? "#id" : "#identifier")
@@ -249,7 +280,40 @@ private struct ConfigParser {
             seen[groupKey, default: [:]][id] = idNode
             ids.append(id)
         }
-        return Target(regionId: regionId, project: project, deploymentIds: ids)
+        return Target(regionId: regionId, project: project, deploymentIds: ids, discovery: discovery)
+    }
+
+    func discovery(_ node: Node) throws(ConfigError) -> Discovery {
+        var discovery = Discovery()
+        let allowed = ["max_age", "statuses", "limit"]
+        for entry in try mapping(node, what: "discover", allowed: allowed) where !isNull(entry.value) {
+            switch entry.key {
+            case "max_age":
+                discovery.maxAge = try duration(entry, positive: true)
+            case "limit":
+                discovery.limit = Int(try integer(entry, in: 1...10_000))
+            default:
+                guard case .sequence(let items) = entry.value, !items.isEmpty else {
+                    throw wrongType(entry.value, expected: "a non-empty list of statuses", key: "statuses")
+                }
+                let names: [String: Int] = ["ready": 0, "success": 1, "failure": 2, "rejected": 6]
+                var statuses: [Int] = []
+                for item in items {
+                    guard case .scalar(let scalar) = item, let code = names[scalar.string] else {
+                        throw error(
+                            .invalidValue,
+                            at: item,
+                            "statuses must list ready, success, failure or rejected, got \(describe(item))"
+                        )
+                    }
+                    if !statuses.contains(code) {
+                        statuses.append(code)
+                    }
+                }
+                discovery.statuses = statuses
+            }
+        }
+        return discovery
     }
 
     // MARK: - Values
@@ -305,6 +369,23 @@ private struct ConfigParser {
                 range.upperBound == Int64.max
                 ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
             throw error(.outOfRange, at: node, "\(key) must be \(bounds), got \(value)")
+        }
+        return value
+    }
+
+    /// Reads an integer or decimal scalar and checks its range.
+    func number(_ entry: Entry, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        guard case .scalar(let scalar) = entry.value, tagName(entry.value) == .int || tagName(entry.value) == .float,
+            let value = Double(scalar.string), value.isFinite
+        else {
+            throw wrongType(entry.value, expected: "a number", key: entry.key)
+        }
+        guard range.contains(value) else {
+            throw error(
+                .outOfRange,
+                at: entry.value,
+                "\(entry.key) must be \(range.lowerBound) to \(range.upperBound), got \(scalar.string)"
+            )
         }
         return value
     }

@@ -14,14 +14,26 @@ public import DataWorksAPI
 ///   user_agent: ""
 ///   access_key_id_file: ""  # both or neither with access_key_secret_file
 ///   access_key_secret_file: ""
+///   rate_limit: 10          # calls per second per region; 0 for no limit
+///   burst: 10               # 1...10000
+///   quota_pause: 0s         # after Throttling.Api.Risk/Resource; 0s: until the next UTC day
 /// collector:
+///   mode: scrape            # scrape | interval
+///   interval: 30s           # interval mode: time between collections
 ///   scrape_timeout: 30s
 ///   timeout_offset: 500ms
 ///   cache_ttl: 0s
+///   terminal_refresh: 1h    # re-check of success, failure, rejected deployments
+///   max_stale: 10m          # last good values kept after failed fetches
+///   list_deployments: true  # refresh through ListDeployments pages when cheaper
 /// targets:
 ///   - region_id: cn-zhangjiakou
 ///     project_id: 10000     # or project_identifier: dw_project
-///     deployment_ids: [3000001, 3000002]
+///     deployment_ids: [3000001, 3000002]   # optional with discover
+///     discover:             # optional: the workspace's recent deployments
+///       max_age: 24h
+///       statuses: [ready, failure]         # default: all four
+///       limit: 100
 /// ```
 ///
 /// Every section and every key except those of a target is optional and has the default shown.
@@ -89,6 +101,13 @@ public struct DataWorksSettings: Sendable, Hashable {
     public var userAgent: String?
     /// Credentials read from files; `nil` (default) to use the Alibaba Cloud default credentials chain.
     public var credentialFiles: CredentialFiles?
+    /// Calls per second per region (`rate_limit`), positive; `nil` (`0` in the file) for no limit. Default 10.
+    public var rateLimit: Double?
+    /// The token bucket's size (`burst`), 1...10000. Default 10.
+    public var burst: Int
+    /// How long `Throttling.Api.Risk` or `Throttling.Resource` pauses a region (`quota_pause`); `nil` (`0s`, the
+    /// default) for until the next UTC day.
+    public var quotaPause: Duration?
 
     /// Creates settings; every parameter defaults to the documented default.
     public init(
@@ -100,8 +119,14 @@ public struct DataWorksSettings: Sendable, Hashable {
         requestTimeout: Duration = .seconds(10),
         retries: Int = 2,
         userAgent: String? = nil,
-        credentialFiles: CredentialFiles? = nil
+        credentialFiles: CredentialFiles? = nil,
+        rateLimit: Double? = 10,
+        burst: Int = 10,
+        quotaPause: Duration? = nil
     ) {
+        self.rateLimit = rateLimit
+        self.burst = burst
+        self.quotaPause = quotaPause
         self.endpoint = endpoint
         self.signature = signature
         self.network = network
@@ -123,16 +148,64 @@ public struct CollectorSettings: Sendable, Hashable {
     public var timeoutOffset: Duration
     /// How long a finished collection is reused by later scrapes; zero (default) disables the cache.
     public var cacheTTL: Duration
+    /// When collections run (`mode`). Default ``CollectionMode/scrape``.
+    public var mode: CollectionMode
+    /// The time between the starts of two collections in interval mode (`interval`), positive. Default 30 s.
+    public var interval: Duration
+    /// How long a terminal status (success, failure, rejected) is trusted before it is checked again
+    /// (`terminal_refresh`); zero checks every cycle. Default 1 h.
+    public var terminalRefresh: Duration
+    /// How long the last good values of a deployment whose fetches fail are still served (`max_stale`). Default 10 m.
+    public var maxStale: Duration
+    /// Whether refreshes may use `ListDeployments` pages when cheaper (`list_deployments`); false for a RAM policy
+    /// that grants only `dataworks:GetDeployment` (discovery still lists). Default true.
+    public var listDeployments: Bool
 
     /// Creates settings; every parameter defaults to the documented default.
     public init(
         scrapeTimeout: Duration = .seconds(30),
         timeoutOffset: Duration = .milliseconds(500),
-        cacheTTL: Duration = .zero
+        cacheTTL: Duration = .zero,
+        mode: CollectionMode = .scrape,
+        interval: Duration = .seconds(30),
+        terminalRefresh: Duration = .seconds(3_600),
+        maxStale: Duration = .seconds(600),
+        listDeployments: Bool = true
     ) {
+        self.listDeployments = listDeployments
         self.scrapeTimeout = scrapeTimeout
         self.timeoutOffset = timeoutOffset
         self.cacheTTL = cacheTTL
+        self.mode = mode
+        self.interval = interval
+        self.terminalRefresh = terminalRefresh
+        self.maxStale = maxStale
+    }
+}
+
+/// When collections run (`collector.mode`).
+public enum CollectionMode: String, Sendable, Hashable, CaseIterable {
+    /// On each scrape of `/metrics`; concurrent scrapes share one collection, reused for `cache_ttl`.
+    case scrape
+    /// In a background loop every `interval`; `/metrics` serves the latest snapshot.
+    case interval
+}
+
+/// Which of a workspace's deployments a target watches besides its listed IDs (`discover:`), found through paged
+/// `ListDeployments` every cycle.
+public struct Discovery: Sendable, Hashable {
+    /// Only deployments created at most this long ago (`max_age`), positive. Default 24 h.
+    public var maxAge: Duration
+    /// Only these `Status` codes (`statuses`: `ready` 0, `success` 1, `failure` 2, `rejected` 6). Default all four.
+    public var statuses: [Int]
+    /// At most this many, the newest first (`limit`), 1...10000. Default 100.
+    public var limit: Int
+
+    /// Creates settings.
+    public init(maxAge: Duration = .seconds(86_400), statuses: [Int] = [0, 1, 2, 6], limit: Int = 100) {
+        self.maxAge = maxAge
+        self.statuses = statuses
+        self.limit = limit
     }
 }
 
@@ -144,6 +217,8 @@ public struct Target: Sendable, Hashable {
     public var project: ProjectReference
     /// The deployment (release package) IDs, positive, unique within this region and project, in file order.
     public var deploymentIds: [Int64]
+    /// Discovery of further deployments of the workspace (`discover:`), or `nil`.
+    public var discovery: Discovery?
 
     /// Creates a target.
     ///
@@ -151,9 +226,11 @@ public struct Target: Sendable, Hashable {
     ///   - regionId: The region, e.g. `cn-zhangjiakou`.
     ///   - project: The workspace.
     ///   - deploymentIds: The deployment IDs.
-    public init(regionId: String, project: ProjectReference, deploymentIds: [Int64]) {
+    ///   - discovery: Discovery settings, or `nil`.
+    public init(regionId: String, project: ProjectReference, deploymentIds: [Int64], discovery: Discovery? = nil) {
         self.regionId = regionId
         self.project = project
         self.deploymentIds = deploymentIds
+        self.discovery = discovery
     }
 }

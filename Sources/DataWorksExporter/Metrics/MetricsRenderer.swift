@@ -60,6 +60,7 @@ public struct MetricsRenderer: Sendable {
         try writeDeployments(snapshot, into: &writer)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
+        try writeBudget(snapshot.budget, into: &writer)
         try writer.family(
             "dataworks_exporter_build_info",
             type: .gauge,
@@ -177,7 +178,7 @@ public struct MetricsRenderer: Sendable {
             "dataworks_deployment_fetch_success",
             type: .gauge,
             help:
-                "1 if the last GetDeployment call for this deployment succeeded, 0 if it failed or did not finish within the scrape budget."
+                "1 if the last refresh of this deployment (GetDeployment or ListDeployments) succeeded, 0 if it failed or did not finish within the scrape budget."
         )
         for sample in snapshot.deployments {
             try writer.sample(
@@ -193,7 +194,7 @@ public struct MetricsRenderer: Sendable {
             help: "When this deployment's data was last fetched successfully, in seconds since the Unix epoch."
         )
         for sample in snapshot.deployments {
-            if let timestamp = sample.lastSuccessTimestamp, sample.deployment != nil {
+            if let timestamp = sample.lastSuccessTimestamp {
                 try writer.sample(
                     "dataworks_deployment_last_fetch_success_timestamp_seconds",
                     labels: identity(sample.key),
