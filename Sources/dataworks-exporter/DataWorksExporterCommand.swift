@@ -85,6 +85,11 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 let config = try ExporterConfig.load(path: configFile)
                 let count = config.targets.reduce(0) { $0 + $1.deploymentIds.count }
                 print("\(configFile): valid: \(config.targets.count) target(s), \(count) deployment(s)")
+                if config.targets.isEmpty {
+                    FileHandle.standardError.write(
+                        Data("warning: \(configFile) has no targets: nothing will be exported\n".utf8)
+                    )
+                }
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)
@@ -117,7 +122,12 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         }
 
         let credentialsName = await Self.resolvedProviderName(credentials, logger: logger)
-        let addresses = listenAddresses.isEmpty ? [":\(Exporter.defaultPort)"] : listenAddresses
+        // The demo listens on loopback only unless told otherwise; a real run on every interface, as node_exporter.
+        let defaultAddress = demo ? "127.0.0.1:\(Exporter.defaultPort)" : ":\(Exporter.defaultPort)"
+        let addresses = listenAddresses.isEmpty ? [defaultAddress] : listenAddresses
+        if config.targets.isEmpty {
+            logger.warning("the configuration has no targets: only the exporter's own metrics will be served")
+        }
         let exporter: Exporter
         do {
             exporter = try Exporter(

@@ -85,11 +85,9 @@ import Yams
         let kubernetes = try ExporterConfig.parse(yaml: embedded, file: "configmap/dataworks.yml")
         #expect(kubernetes.dataworks.network == .vpc)
 
-        // collector.mode arrives with interval collection: until the loader knows it, only check the shape.
-        let interval = try #require(
-            try Yams.load(yaml: Repository.text("examples/dataworks-interval.yml")) as? [String: Any]
-        )
-        #expect((interval["collector"] as? [String: Any])?["mode"] as? String == "interval")
+        let interval = try ExporterConfig.load(path: Repository.url("examples/dataworks-interval.yml").path)
+        #expect(interval.collector.mode == .interval)
+        #expect(interval.collector.interval == .seconds(120))
     }
 
     @Test func kubernetesManifestsHaveTheExpectedKindsAndRunAsNonRoot() throws {

@@ -13,7 +13,11 @@ extension ExporterConfig {
     ///   ``parse(yaml:file:)``.
     public static func load(path: String) throws(ConfigError) -> ExporterConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(code: .io, file: path, line: nil, column: nil, message: "cannot read the file")
+            let reason =
+                FileManager.default.fileExists(atPath: path)
+                ? "cannot read the file (permission denied?)"
+                : "no such file; give the configuration with --config.file PATH (see examples/dataworks.yml)"
+            throw ConfigError(code: .io, file: path, line: nil, column: nil, message: reason)
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigError(code: .io, file: path, line: nil, column: nil, message: "the file is not valid UTF-8")
