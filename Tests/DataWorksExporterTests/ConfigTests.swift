@@ -146,7 +146,10 @@ struct ConfigTests {
         let missing = #expect(throws: ConfigError.self) { try ExporterConfig.load(path: directory.path + "/nope.yml") }
         #expect(missing?.code == .io)
         #expect(missing?.line == nil)
-        #expect(missing?.description == directory.path + "/nope.yml: cannot read the file")
+        #expect(
+            missing?.description == directory.path
+                + "/nope.yml: no such file; give the configuration with --config.file PATH (see examples/dataworks.yml)"
+        )
 
         try Data([0x74, 0x3A, 0x20, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: path))
         let binary = #expect(throws: ConfigError.self) { try ExporterConfig.load(path: path) }
