@@ -50,6 +50,43 @@ struct CredentialsHTTP: Sendable {
             )
         }
     }
+
+    /// The `{"Code": …}` field of metadata-service and credentials-URI answers.
+    private struct CodeBody: Decodable {
+        var code: String?
+        enum CodingKeys: String, CodingKey { case code = "Code" }
+    }
+
+    /// The `Code` of an answer, or nil when the body has none or is not JSON.
+    func code(of response: HTTPResponse, display: String) -> String? {
+        try? decode(CodeBody.self, from: response, display: display).code
+    }
+
+    /// Decodes temporary credentials from an answer whose `Code` must be `Success` (ECS metadata service,
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI`).
+    ///
+    /// - Throws: ``CredentialsError/responseInvalid(provider:endpoint:reason:)`` when `Code` is not `Success` or a
+    ///   field is missing.
+    func successfulTemporaryCredentials(
+        from response: HTTPResponse,
+        display: String,
+        providerName: String
+    ) throws -> ExpiringCredentials {
+        let code = try decode(CodeBody.self, from: response, display: display).code
+        guard code == "Success" else {
+            throw CredentialsError.responseInvalid(
+                provider: provider,
+                endpoint: display,
+                reason: "Code is \(code ?? "missing"), not Success"
+            )
+        }
+        return try decode(TemporaryCredentialsBody.self, from: response, display: display).expiring(
+            provider: provider,
+            endpoint: display,
+            place: "",
+            providerName: providerName
+        )
+    }
 }
 
 /// Describes a `DecodingError` by its place and kind, never by the offending value.
@@ -101,4 +138,5 @@ func environmentFlag(_ environment: [String: String], _ name: String) -> Bool {
 func environmentValue(_ environment: [String: String], _ name: String) -> String? {
     guard let value = environment[name], !value.isEmpty else { return nil }
     return value
+
 }

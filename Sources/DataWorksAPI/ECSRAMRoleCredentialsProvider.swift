@@ -117,11 +117,6 @@ private struct MetadataFetcher: Sendable {
 
     static let credentialsPath = "/latest/meta-data/ram/security-credentials/"
 
-    private struct Body: Decodable {
-        var code: String?
-        enum CodingKeys: String, CodingKey { case code = "Code" }
-    }
-
     func fetch() async throws -> ExpiringCredentials {
         guard !options.disabled else {
             throw CredentialsError.disabled(variable: ECSRAMRoleCredentialsProvider.disabledVariable)
@@ -144,20 +139,7 @@ private struct MetadataFetcher: Sendable {
         let path = Self.credentialsPath + PercentEncoding.pct(roleName)
         let response = try await get(path, token: token)
         let display = options.metadataBaseURL + path
-        let code = try http.decode(Body.self, from: response, display: display).code
-        guard code == "Success" else {
-            throw CredentialsError.responseInvalid(
-                provider: http.provider,
-                endpoint: display,
-                reason: "Code is \(code ?? "missing"), not Success"
-            )
-        }
-        return try http.decode(TemporaryCredentialsBody.self, from: response, display: display).expiring(
-            provider: http.provider,
-            endpoint: display,
-            place: "",
-            providerName: "ecs_ram_role"
-        )
+        return try http.successfulTemporaryCredentials(from: response, display: display, providerName: "ecs_ram_role")
     }
 
     /// The IMDSv2 token, or `nil` to go on with IMDSv1.

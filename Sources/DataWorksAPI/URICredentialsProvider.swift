@@ -16,11 +16,6 @@ public struct URICredentialsProvider: CredentialsProvider {
     public var name: String { "credentials_uri" }
     private let cache: RefreshingCredentialsProvider
 
-    private struct Body: Decodable {
-        var code: String?
-        enum CodingKeys: String, CodingKey { case code = "Code" }
-    }
-
     /// Creates the provider; nothing is sent until the first ``credentials()``.
     ///
     /// - Parameters:
@@ -43,22 +38,13 @@ public struct URICredentialsProvider: CredentialsProvider {
                     provider: http.provider,
                     endpoint: display,
                     status: response.status,
-                    code: try? http.decode(Body.self, from: response, display: display).code,
+                    code: http.code(of: response, display: display),
                     requestId: nil
                 )
             }
-            let code = try http.decode(Body.self, from: response, display: display).code
-            guard code == "Success" else {
-                throw CredentialsError.responseInvalid(
-                    provider: http.provider,
-                    endpoint: display,
-                    reason: "Code is \(code ?? "missing"), not Success"
-                )
-            }
-            return try http.decode(TemporaryCredentialsBody.self, from: response, display: display).expiring(
-                provider: http.provider,
-                endpoint: display,
-                place: "",
+            return try http.successfulTemporaryCredentials(
+                from: response,
+                display: display,
                 providerName: "credentials_uri"
             )
         }
