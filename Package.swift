@@ -91,7 +91,7 @@ let package = Package(
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
         .testTarget(
             name: "ArtifactTests",
-            dependencies: ["DataWorksAPI", "DataWorksExporter", .product(name: "Yams", package: "Yams")]
+            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "DataWorksAPITests",

@@ -133,7 +133,9 @@ extension HTTPServer {
                 throw ServerError("TLS: cannot load the certificate and key: \(gnutlsMessage(loaded))")
             }
             if let clientCAPEM {
-                let count = withDatum(clientCAPEM) { gnutls_certificate_set_x509_trust_mem(credentials, $0, GNUTLS_X509_FMT_PEM) }
+                let count = withDatum(clientCAPEM) {
+                    gnutls_certificate_set_x509_trust_mem(credentials, $0, GNUTLS_X509_FMT_PEM)
+                }
                 guard count > 0 else {
                     let reason = count < 0 ? gnutlsMessage(count) : "no certificate found"
                     throw ServerError("TLS: cannot load the client CA certificates: \(reason)")

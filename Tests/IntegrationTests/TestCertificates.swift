@@ -31,7 +31,12 @@ struct TestCertificates {
             extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
         )
         try pki.makeLeaf("client", subject: "/CN=prometheus", ca: "ca", extensions: "extendedKeyUsage=clientAuth\n")
-        try pki.makeLeaf("rogue-client", subject: "/CN=rogue", ca: "rogue-ca", extensions: "extendedKeyUsage=clientAuth\n")
+        try pki.makeLeaf(
+            "rogue-client",
+            subject: "/CN=rogue",
+            ca: "rogue-ca",
+            extensions: "extendedKeyUsage=clientAuth\n"
+        )
         return pki
     }
 

@@ -84,7 +84,12 @@ import Testing
         let pki = try TestCertificates.make()
         defer { pki.remove() }
         // OpenSSL 3 speaks TLS 1.1 only at security level 0.
-        let tls11 = TLSOptions(caFile: pki.caFile, minVersion: .tls11, maxVersion: .tls11, cipherList: "DEFAULT:@SECLEVEL=0")
+        let tls11 = TLSOptions(
+            caFile: pki.caFile,
+            minVersion: .tls11,
+            maxVersion: .tls11,
+            cipherList: "DEFAULT:@SECLEVEL=0"
+        )
         let tls12 = TLSOptions(caFile: pki.caFile, minVersion: .tls12, maxVersion: .tls12)
         let tls13 = TLSOptions(caFile: pki.caFile, minVersion: .tls13, maxVersion: .tls13)
         let base = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
@@ -172,11 +177,13 @@ import Testing
             #expect(try await server.get("/-/healthy", tls: good).status == 200)
             await #expect(throws: TransportError.self) { _ = try await server.get("/-/healthy", tls: rogue) }
         }
-        try await withWebExporter(base + "  client_auth_type: RequireAnyClientCert\n", pki: pki) { (server: WebExporter) async throws in
+        try await withWebExporter(base + "  client_auth_type: RequireAnyClientCert\n", pki: pki) {
+            (server: WebExporter) async throws in
             await #expect(throws: TransportError.self) { _ = try await server.get("/-/healthy", tls: none) }
             #expect(try await server.get("/-/healthy", tls: rogue).status == 200)
         }
-        try await withWebExporter(base + "  client_auth_type: RequestClientCert\n", pki: pki) { (server: WebExporter) async throws in
+        try await withWebExporter(base + "  client_auth_type: RequestClientCert\n", pki: pki) {
+            (server: WebExporter) async throws in
             #expect(try await server.get("/-/healthy", tls: none).status == 200)
             #expect(try await server.get("/-/healthy", tls: rogue).status == 200)
         }
@@ -202,7 +209,11 @@ import Testing
                 // Plain HTTP to the TLS port.
                 await #expect(throws: TransportError.self) {
                     _ = try await server.client.send(
-                        HTTPRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/-/healthy", timeout: .seconds(10))
+                        HTTPRequest(
+                            method: "GET",
+                            url: "http://127.0.0.1:\(server.port)/-/healthy",
+                            timeout: .seconds(10)
+                        )
                     )
                 }
                 // Raw garbage, then a connection closed half-way through a ClientHello.

@@ -35,7 +35,8 @@ public final class BasicAuthenticator: Sendable {
         self.hasher = hasher
         // The highest configured cost, so that unknown users cost as much as the dearest known one.
         let cost = users.values.compactMap { Int(String($0.dropFirst(4).prefix(2))) }.max() ?? 10
-        self.dummySetting = "$2b$" + (cost < 10 ? "0\(cost)" : "\(cost)") + "$" + "dataworksexporterdummy"
+        self.dummySetting =
+            "$2b$" + (cost < 10 ? "0\(cost)" : "\(cost)") + "$" + "dataworksexporterdummy"
             + "uHMhxvQ7HLGp8Z6FrDk8uF1yzXbJ6e/A2"
     }
 

@@ -92,7 +92,8 @@ private struct WebConfigParser {
         var maxVersion = HTTPServer.TLSConfiguration.Version.tls13
         var prefersServer = true
         var versionEntry: Entry?
-        for entry in try base.mapping(node, what: "tls_server_config", allowed: allowed) where !base.isNull(entry.value) {
+        for entry in try base.mapping(node, what: "tls_server_config", allowed: allowed) where !base.isNull(entry.value)
+        {
             switch entry.key {
             case "min_version":
                 minVersion = try version(entry)
@@ -123,13 +124,13 @@ private struct WebConfigParser {
         guard enabled else {
             return nil
         }
+        let policy = try clientPolicy(values["client_auth_type"])
         let certificate = try pem(inline: values["cert"], file: values["cert_file"], what: "cert", in: node)
         let key = try pem(inline: values["key"], file: values["key_file"], what: "key", in: node)
         var clientCA: (text: String, entry: Entry)?
         if values["client_ca"] != nil || values["client_ca_file"] != nil {
             clientCA = try pem(inline: values["client_ca"], file: values["client_ca_file"], what: "client_ca", in: node)
         }
-        let policy = try clientPolicy(values["client_auth_type"])
         if let clientCA, policy == .none {
             throw base.error(
                 .conflictingKeys,
@@ -138,7 +139,8 @@ private struct WebConfigParser {
                     + "set client_auth_type: RequireAndVerifyClientCert (or remove \(clientCA.entry.key))"
             )
         }
-        if clientCA == nil, policy == .verifyIfGiven || policy == .requireAndVerify, let entry = values["client_auth_type"]
+        if clientCA == nil, policy == .verifyIfGiven || policy == .requireAndVerify,
+            let entry = values["client_auth_type"]
         {
             throw base.error(
                 .missingKey,
@@ -251,7 +253,11 @@ private struct WebConfigParser {
                     )
                 }
                 if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                    throw base.error(.invalidValue, at: header.value, "\(header.key) must not contain control characters")
+                    throw base.error(
+                        .invalidValue,
+                        at: header.value,
+                        "\(header.key) must not contain control characters"
+                    )
                 }
                 headers.append(WebConfig.Header(name: header.key, value: value))
             }
@@ -299,7 +305,8 @@ private struct WebConfigParser {
             return false
         }
         return bytes[7...].allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
                 || byte == UInt8(ascii: "/")
         }
