@@ -29,7 +29,12 @@ let package = Package(
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
         // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
-        .target(name: "CExporterShims", dependencies: ["CCurl", "CMicroHTTPD"]),
+        // Also GnuTLS (libmicrohttpd's TLS, Debian libgnutls28-dev) and libxcrypt's crypt_r (libcrypt-dev).
+        .target(
+            name: "CExporterShims",
+            dependencies: ["CCurl", "CMicroHTTPD"],
+            linkerSettings: [.linkedLibrary("gnutls"), .linkedLibrary("crypt")]
+        ),
 
         // A pthread-mutex box (ThreadSanitizer sees through it, unlike Synchronization.Mutex).
         .target(name: "LockedValue"),
@@ -56,6 +61,8 @@ let package = Package(
                 "CurlClient",
                 "DataWorksAPI",
                 "HTTPServer",
+                "LockedValue",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -84,7 +91,7 @@ let package = Package(
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
         .testTarget(
             name: "ArtifactTests",
-            dependencies: ["DataWorksAPI", "DataWorksExporter", .product(name: "Yams", package: "Yams")]
+            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "DataWorksAPITests",

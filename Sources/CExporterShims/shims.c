@@ -51,3 +51,8 @@ const union MHD_DaemonInfo *CExporterShims_MHD_get_daemon_info(struct MHD_Daemon
                                                               enum MHD_DaemonInfoType info_type) {
     return MHD_get_daemon_info(daemon, info_type);
 }
+
+gnutls_session_t CExporterShims_MHD_connection_gnutls_session(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return info == NULL ? NULL : (gnutls_session_t)info->tls_session;
+}

@@ -402,6 +402,9 @@ private final class Transfer {
             )
         )
         try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout)))
+        if let tls = request.tls {
+            try configure(tls)
+        }
         try check(CExporterShims_curl_easy_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback))
         try check(CExporterShims_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
         try check(CExporterShims_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
@@ -470,6 +473,23 @@ private final class Transfer {
         try check(CExporterShims_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
     }
 
+    /// Sets the request's TLS options.
+    private func configure(_ tls: TLSOptions) throws(TransportError) {
+        let handle = easy.raw
+        let files: [(CURLoption, String?)] = [
+            (CURLOPT_CAINFO, tls.caFile), (CURLOPT_SSLCERT, tls.clientCertificateFile),
+            (CURLOPT_SSLKEY, tls.clientKeyFile), (CURLOPT_SSL_CIPHER_LIST, tls.cipherList),
+        ]
+        for case (let option, let value?) in files {
+            try check(value.withCString { CExporterShims_curl_easy_setopt_string(handle, option, $0) })
+        }
+        if tls.minVersion != nil || tls.maxVersion != nil {
+            let minimum = tls.minVersion.map(curlVersion) ?? Int(CURL_SSLVERSION_DEFAULT)
+            let maximum = tls.maxVersion.map { curlVersion($0) << 16 } ?? Int(CURL_SSLVERSION_MAX_DEFAULT)
+            try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_SSLVERSION, minimum | maximum))
+        }
+    }
+
     private func append(_ line: String) throws(TransportError) {
         guard let list = curl_slist_append(headerList, line) else {
             throw TransportError(curlCode: CURLE_OUT_OF_MEMORY)
@@ -500,6 +520,16 @@ private final class Transfer {
         } else if let colon = line.firstIndex(of: ":") {
             headers.append(HTTPHeader(name: String(line[..<colon]), value: trimmed(line[line.index(after: colon)...])))
         }
+    }
+}
+
+/// libcurl's `CURL_SSLVERSION_TLSv1_*` number of a version.
+private func curlVersion(_ version: TLSOptions.Version) -> Int {
+    switch version {
+    case .tls10: Int(CURL_SSLVERSION_TLSv1_0)
+    case .tls11: Int(CURL_SSLVERSION_TLSv1_1)
+    case .tls12: Int(CURL_SSLVERSION_TLSv1_2)
+    case .tls13: Int(CURL_SSLVERSION_TLSv1_3)
     }
 }
 

@@ -41,6 +41,8 @@ public struct HTTPRequest: Sendable {
     /// Whether to connect directly even when a proxy is set here or in the environment (`CURLOPT_NOPROXY "*"`),
     /// e.g. for the ECS metadata service, which only answers on the instance's own link.
     public var bypassesProxy: Bool
+    /// TLS settings for an `https` URL; `nil` uses libcurl's defaults (the system CAs, no client certificate).
+    public var tls: TLSOptions?
 
     /// Creates a request.
     public init(
@@ -51,7 +53,8 @@ public struct HTTPRequest: Sendable {
         connectTimeout: Duration = .seconds(5),
         timeout: Duration = .seconds(10),
         proxy: String? = nil,
-        bypassesProxy: Bool = false
+        bypassesProxy: Bool = false,
+        tls: TLSOptions? = nil
     ) {
         self.method = method
         self.url = url
@@ -61,6 +64,54 @@ public struct HTTPRequest: Sendable {
         self.timeout = timeout
         self.proxy = proxy
         self.bypassesProxy = bypassesProxy
+        self.tls = tls
+    }
+}
+
+/// Per-request TLS settings of ``HTTPRequest`` (libcurl over OpenSSL). libcurl reuses a connection only for a request
+/// with the same settings.
+public struct TLSOptions: Sendable, Hashable {
+    /// A TLS protocol version.
+    public enum Version: Sendable, Hashable {
+        /// TLS 1.0.
+        case tls10
+        /// TLS 1.1.
+        case tls11
+        /// TLS 1.2.
+        case tls12
+        /// TLS 1.3.
+        case tls13
+    }
+
+    /// A PEM file of the CAs that the server's certificate must chain to (`CURLOPT_CAINFO`) instead of the system's.
+    public var caFile: String?
+    /// A PEM file with the client certificate to present (`CURLOPT_SSLCERT`).
+    public var clientCertificateFile: String?
+    /// A PEM file with the client certificate's private key (`CURLOPT_SSLKEY`).
+    public var clientKeyFile: String?
+    /// The oldest version offered (`CURLOPT_SSLVERSION`); `nil` for libcurl's default.
+    public var minVersion: Version?
+    /// The newest version offered (the `CURL_SSLVERSION_MAX_*` part of `CURLOPT_SSLVERSION`); `nil` for no limit.
+    public var maxVersion: Version?
+    /// An OpenSSL cipher list for TLS 1.2 and older (`CURLOPT_SSL_CIPHER_LIST`), e.g. `DEFAULT:@SECLEVEL=0`, which
+    /// OpenSSL 3 needs before it speaks TLS 1.0 or 1.1.
+    public var cipherList: String?
+
+    /// Creates TLS settings; every `nil` keeps libcurl's default.
+    public init(
+        caFile: String? = nil,
+        clientCertificateFile: String? = nil,
+        clientKeyFile: String? = nil,
+        minVersion: Version? = nil,
+        maxVersion: Version? = nil,
+        cipherList: String? = nil
+    ) {
+        self.caFile = caFile
+        self.clientCertificateFile = clientCertificateFile
+        self.clientKeyFile = clientKeyFile
+        self.minVersion = minVersion
+        self.maxVersion = maxVersion
+        self.cipherList = cipherList
     }
 }
 

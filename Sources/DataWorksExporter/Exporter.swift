@@ -16,11 +16,18 @@ public final class Exporter: Sendable {
         public var listenAddresses: [String]
         /// `--web.telemetry-path`.
         public var telemetryPath: String
+        /// `--web.config.file`, loaded: TLS, basic auth and extra headers. Default: plain HTTP, no authentication.
+        public var webConfig: WebConfig
 
         /// Creates options.
-        public init(listenAddresses: [String] = [":\(Exporter.defaultPort)"], telemetryPath: String = "/metrics") {
+        public init(
+            listenAddresses: [String] = [":\(Exporter.defaultPort)"],
+            telemetryPath: String = "/metrics",
+            webConfig: WebConfig = WebConfig()
+        ) {
             self.listenAddresses = listenAddresses
             self.telemetryPath = telemetryPath
+            self.webConfig = webConfig
         }
     }
 
@@ -107,9 +114,12 @@ public final class Exporter: Sendable {
             let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
             return try renderer.render(snapshot: snapshot, api: await apiMetrics.current, configReload: configReload)
         }
+        let gate = WebGate(config: options.webConfig)
         do {
-            self.server = try HTTPServer(configuration: .init(listenAddresses: options.listenAddresses)) { request in
-                await routes.handle(request)
+            self.server = try HTTPServer(
+                configuration: .init(listenAddresses: options.listenAddresses, tls: options.webConfig.tls)
+            ) { request in
+                await gate.handle(request) { await routes.handle($0) }
             }
         } catch {
             transport.shutdown()

@@ -116,6 +116,8 @@ public final class HTTPServer: Sendable {
         /// Whether libmicrohttpd writes its own error messages (accept failures, out of memory, ...) to standard
         /// error (`MHD_USE_ERROR_LOG`). Default `false`.
         public var logsErrors: Bool
+        /// HTTPS settings; `nil` (the default) serves plain HTTP.
+        public var tls: TLSConfiguration?
 
         /// Creates a configuration.
         ///
@@ -127,6 +129,7 @@ public final class HTTPServer: Sendable {
         ///   - maxBodySize: The largest request body in bytes.
         ///   - maxHeaderSize: Bytes per connection for the request line and headers.
         ///   - logsErrors: Whether libmicrohttpd prints its error messages to standard error.
+        ///   - tls: HTTPS settings, or `nil` for plain HTTP.
         public init(
             listenAddresses: [String],
             threadPoolSize: Int = 2,
@@ -134,7 +137,8 @@ public final class HTTPServer: Sendable {
             connectionTimeout: Int = 30,
             maxBodySize: Int = 1 << 20,
             maxHeaderSize: Int = 32 << 10,
-            logsErrors: Bool = false
+            logsErrors: Bool = false,
+            tls: TLSConfiguration? = nil
         ) {
             self.listenAddresses = listenAddresses
             self.threadPoolSize = threadPoolSize
@@ -143,6 +147,7 @@ public final class HTTPServer: Sendable {
             self.maxBodySize = maxBodySize
             self.maxHeaderSize = maxHeaderSize
             self.logsErrors = logsErrors
+            self.tls = tls
         }
     }
 
@@ -157,8 +162,10 @@ public final class HTTPServer: Sendable {
     ///   - configuration: Addresses and limits.
     ///   - handler: Called once per request, concurrently.
     /// - Throws: ``ServerError`` naming the address that could not be parsed or bound (for example because the port
-    ///   is in use); addresses already started are stopped again.
+    ///   is in use), or the TLS setting that GnuTLS refused (see ``TLSConfiguration/validate()``); addresses already
+    ///   started are stopped again.
     public init(configuration: Configuration, handler: @escaping Handler) throws {
+        try configuration.tls?.validate()
         let core = ServerCore(configuration: configuration, handler: handler)
         var listeners: [Listener] = []
         for address in configuration.listenAddresses {
@@ -606,14 +613,18 @@ private final class Listener: @unchecked Sendable {
     let port: Int
     private let daemon: OpaquePointer
     private let lifecycle = Locked((quiescedSocket: Int32(-1), isStopped: false))
+    /// The PEM texts and priority string handed to libmicrohttpd, which keeps the pointers; freed after the daemon.
+    private let tlsStrings: TLSStrings?
 
     init(address: String, core: ServerCore) throws(ServerError) {
         let parsed = try ListenAddress(parsing: address)
         let configuration = core.configuration
         let context = Unmanaged.passUnretained(core).toOpaque()
+        let tlsStrings = configuration.tls.map(TLSStrings.init)
         let baseFlags =
             MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
             | (configuration.logsErrors ? MHD_USE_ERROR_LOG.rawValue : 0)
+            | (tlsStrings != nil ? MHD_USE_TLS.rawValue : 0)
 
         func start(flags: UInt32, sockaddr: UnsafeMutableRawPointer) -> (OpaquePointer?, Int32) {
             let notify: MHD_RequestCompletedCallback = requestCompleted
@@ -640,6 +651,9 @@ private final class Listener: @unchecked Sendable {
                     ptr_value: context
                 ),
             ]
+            if let tlsStrings {
+                options += tlsStrings.options(context: context)
+            }
             if configuration.threadPoolSize > 1 {
                 options.append(
                     MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadPoolSize, ptr_value: nil)
@@ -686,15 +700,18 @@ private final class Listener: @unchecked Sendable {
             }
         }
         guard let daemon = result.0 else {
+            tlsStrings?.free()
             let reason = result.1 != 0 ? String(cString: strerror(result.1)) : "libmicrohttpd could not start"
             throw ServerError("cannot listen on \(address): \(reason)")
         }
         guard let info = CExporterShims_MHD_get_daemon_info(daemon, .DAEMON_INFO_BIND_PORT) else {
             MHD_stop_daemon(daemon)
+            tlsStrings?.free()
             throw ServerError("cannot listen on \(address): the bound port is unknown")
         }
         self.address = address
         self.daemon = daemon
+        self.tlsStrings = tlsStrings
         self.port = Int(info.pointee.port)
     }
 
@@ -717,6 +734,7 @@ private final class Listener: @unchecked Sendable {
             }
             state.isStopped = true
             MHD_stop_daemon(daemon)
+            tlsStrings?.free()
             if state.quiescedSocket >= 0 {
                 close(state.quiescedSocket)
                 state.quiescedSocket = -1

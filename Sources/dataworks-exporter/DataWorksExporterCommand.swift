@@ -34,6 +34,12 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     var telemetryPath = "/metrics"
 
     @Option(
+        name: .customLong("web.config.file"),
+        help: "Web configuration (exporter-toolkit format) for TLS, basic auth and response headers."
+    )
+    var webConfigFile: String?
+
+    @Option(
         name: .customLong("log.level"),
         help: "Only log messages with this severity or above: debug, info, warn, error."
     )
@@ -82,6 +88,9 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
 
         if configCheck {
             do {
+                if let webConfigFile {
+                    _ = try WebConfig.load(path: webConfigFile)
+                }
                 let config = try ExporterConfig.load(path: configFile)
                 let count = config.targets.reduce(0) { $0 + $1.deploymentIds.count }
                 print("\(configFile): valid: \(config.targets.count) target(s), \(count) deployment(s)")
@@ -121,6 +130,23 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             credentials = try Self.credentialsProvider(for: config, logger: logger)
         }
 
+        var webConfig = WebConfig()
+        if let webConfigFile {
+            do {
+                webConfig = try WebConfig.load(path: webConfigFile)
+            } catch {
+                logger.error("cannot load web configuration", metadata: ["error": "\(error)"])
+                await simulator?.stop()
+                throw ExitCode(1)
+            }
+            logger.info(
+                "web configuration",
+                metadata: [
+                    "file": "\(webConfigFile)", "tls": "\(webConfig.tls != nil)",
+                    "basic_auth_users": "\(webConfig.users.count)",
+                ]
+            )
+        }
         let credentialsName = await Self.resolvedProviderName(credentials, logger: logger)
         // The demo listens on loopback only unless told otherwise; a real run on every interface, as node_exporter.
         let defaultAddress = demo ? "127.0.0.1:\(Exporter.defaultPort)" : ":\(Exporter.defaultPort)"
@@ -133,7 +159,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             exporter = try Exporter(
                 config: config,
                 credentialsProvider: credentials,
-                options: .init(listenAddresses: addresses, telemetryPath: telemetryPath),
+                options: .init(listenAddresses: addresses, telemetryPath: telemetryPath, webConfig: webConfig),
                 logger: logger
             )
         } catch {

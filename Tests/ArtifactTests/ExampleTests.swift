@@ -1,6 +1,7 @@
 import DataWorksAPI
 import DataWorksExporter
 import Foundation
+import HTTPServer
 import Testing
 import Yams
 
@@ -71,6 +72,22 @@ import Yams
         let check = try Repository.run(promtool, ["check", "web-config", config.path])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS"), "\(check.output)")
+        // dataworks-exporter's own loader (--web.config.file) takes it too.
+        let loaded = try WebConfig.load(path: config.path)
+        #expect(loaded.tls?.minVersion == .tls12 && loaded.users.count == 1 && loaded.headers.count == 2)
+
+        // The commented mutual-TLS lines, switched on (the throwaway certificate serves as the client CA).
+        let mutual = directory.appendingPathComponent("web-config-mtls.yml")
+        try Data(
+            example.replacingOccurrences(of: "/etc/dataworks-exporter/client-ca.crt", with: "tls.crt")
+                .replacingOccurrences(of: "/etc/dataworks-exporter/", with: directory.path + "/")
+                .replacingOccurrences(of: "# client_auth_type:", with: "client_auth_type:")
+                .replacingOccurrences(of: "# client_ca_file:", with: "client_ca_file:").utf8
+        ).write(to: mutual)
+        let mutualCheck = try Repository.run(promtool, ["check", "web-config", mutual.path])
+        #expect(mutualCheck.status == 0 && mutualCheck.output.contains("SUCCESS"), "\(mutualCheck.output)")
+        let mutualLoaded = try WebConfig.load(path: mutual.path)
+        #expect(mutualLoaded.tls?.clientCertificates == .requireAndVerify && mutualLoaded.tls?.clientCAPEM != nil)
     }
 
     @Test func exporterConfigurationsLoad() throws {

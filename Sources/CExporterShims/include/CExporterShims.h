@@ -4,7 +4,9 @@
 // Typed wrappers for the variadic C calls of libcurl and libmicrohttpd. Swift code imports only this
 // module (see the stack notes: importing CCurl next to it splits the curl declarations across modules).
 // Every function is a one-line forward; nothing else belongs here.
+#include <crypt.h>
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 // MARK: - libcurl: curl_easy_setopt, one wrapper per argument type
@@ -45,5 +47,8 @@ struct MHD_Daemon *CExporterShims_MHD_start_daemon(unsigned int flags,
 /// MHD_get_daemon_info for the info types that take no extra argument (MHD_DAEMON_INFO_BIND_PORT, ...).
 const union MHD_DaemonInfo *CExporterShims_MHD_get_daemon_info(struct MHD_Daemon *daemon,
                                                               enum MHD_DaemonInfoType info_type);
+/// MHD_get_connection_info(MHD_CONNECTION_INFO_GNUTLS_SESSION): the connection's GnuTLS session, or NULL
+/// when the daemon does not use TLS.
+gnutls_session_t CExporterShims_MHD_connection_gnutls_session(struct MHD_Connection *connection);
 
 #endif

@@ -38,8 +38,8 @@ extension ExporterConfig {
     }
 }
 
-/// Walks the composed YAML tree and builds an ``ExporterConfig``.
-private struct ConfigParser {
+/// Walks the composed YAML tree and builds an ``ExporterConfig``; its value readers serve the web config loader too.
+struct ConfigParser {
     let yaml: String
     let file: String
 
