@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        // gzip for HTTPServer's compressed answers; used by HTTPServer only.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
         .target(name: "CExporterShims", dependencies: ["CCurl", "CMicroHTTPD"]),
 
@@ -35,7 +41,7 @@ let package = Package(
         .target(name: "LockedValue"),
         // The two C bridges.
         .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "LockedValue"]),
-        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "LockedValue"]),
+        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "CZlib", "LockedValue"]),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
         .target(
@@ -56,6 +62,7 @@ let package = Package(
                 "CurlClient",
                 "DataWorksAPI",
                 "HTTPServer",
+                "LockedValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -96,7 +103,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DataWorksExporterTests",
-            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue"]
+            dependencies: [
+                "DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",
