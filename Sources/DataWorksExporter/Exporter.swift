@@ -103,9 +103,14 @@ public final class Exporter: Sendable {
         let routes = Routes(
             telemetryPath: options.telemetryPath,
             summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
-        ) { scrapeTimeout in
-            let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
-            return try renderer.render(snapshot: snapshot, api: await apiMetrics.current, configReload: configReload)
+        ) { request in
+            let snapshot = await collector.snapshot(scrapeTimeout: request.scrapeTimeoutSeconds)
+            return try renderer.render(
+                snapshot: snapshot,
+                api: await apiMetrics.current,
+                configReload: configReload,
+                format: request.format
+            )
         }
         do {
             self.server = try HTTPServer(configuration: .init(listenAddresses: options.listenAddresses)) { request in
