@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        // gzip for HTTPServer's compressed answers; used by HTTPServer only.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
         // Also GnuTLS (libmicrohttpd's TLS, Debian libgnutls28-dev) and libxcrypt's crypt_r (libcrypt-dev).
         .target(
@@ -40,7 +46,7 @@ let package = Package(
         .target(name: "LockedValue"),
         // The two C bridges.
         .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "LockedValue"]),
-        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "LockedValue"]),
+        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "CZlib", "LockedValue"]),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
         .target(
@@ -103,7 +109,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DataWorksExporterTests",
-            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue"]
+            dependencies: [
+                "DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -3,7 +3,8 @@
 # exact apt-get line to run. Sourced or run by scripts/demo, scripts/test and .ci/run.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcrypt-dev libxml2 prometheus openssl)
+packages=(libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev libxml2 prometheus openssl
+    python3-prometheus-client)
 [ "${1:-}" = "--with-bench" ] && packages+=(wrk)
 
 missing=()

@@ -218,7 +218,10 @@ public final class DataWorksClient: Sendable {
                     )
                     return answer
                 } catch {
-                    failure = error
+                    // The server may echo what it was sent (V1's SecurityToken in its string to sign).
+                    failure = error.redacting(
+                        [credentials.accessKeySecret] + (credentials.securityToken.map { [$0] } ?? [])
+                    )
                 }
             } catch let error as TransportError {
                 failure = .transport(error)
@@ -234,10 +237,15 @@ public final class DataWorksClient: Sendable {
                 throw failure
             }
             await observer?.retryScheduled(action: action, reason: reason)
-            logger.debug(
-                "retrying API request",
-                metadata: ["action": "\(action)", "reason": "\(reason)", "delay_ms": "\(delay.milliseconds)"]
-            )
+            var fields: Logger.Metadata = [
+                "action": "\(action)", "reason": "\(reason)", "code": "\(failure.metricCode)",
+            ]
+            fields["delay_ms"] = "\(delay.milliseconds)"
+            fields["region_id"] = "\(regionId)"
+            if let requestId = failure.requestId {
+                fields["request_id"] = "\(requestId)"
+            }
+            logger.debug("retrying API request", metadata: fields)
             try await Task.sleep(for: delay)
             lastDelay = delay
             attempt += 1

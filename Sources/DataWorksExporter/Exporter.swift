@@ -110,9 +110,14 @@ public final class Exporter: Sendable {
         let routes = Routes(
             telemetryPath: options.telemetryPath,
             summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
-        ) { scrapeTimeout in
-            let snapshot = await collector.snapshot(scrapeTimeout: scrapeTimeout)
-            return try renderer.render(snapshot: snapshot, api: await apiMetrics.current, configReload: configReload)
+        ) { request in
+            let snapshot = await collector.snapshot(scrapeTimeout: request.scrapeTimeoutSeconds)
+            return try renderer.render(
+                snapshot: snapshot,
+                api: await apiMetrics.current,
+                configReload: configReload,
+                format: request.format
+            )
         }
         let gate = WebGate(config: options.webConfig)
         do {

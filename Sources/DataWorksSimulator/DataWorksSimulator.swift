@@ -71,6 +71,13 @@ public final class DataWorksSimulator: Sendable {
         await state.requestCounts
     }
 
+    /// The credential material of the most recent requests (at most 1,000), signed correctly or not: every
+    /// `Authorization` header value, its `Signature=` part, the V1 `Signature` query value and every
+    /// `x-acs-security-token`, so that tests can look for them where they must never appear (logs, pages, metrics).
+    public func receivedCredentialMaterial() async -> [String] {
+        await state.credentialMaterial
+    }
+
     /// Stops serving. Idempotent.
     public func stop() async {
         await server.stop()
@@ -85,6 +92,7 @@ actor SimulatorState {
     private var backgroundDelay: Duration?
     private var throttlingFraction = 0.0
     private(set) var requestCounts: [String: Int] = [:]
+    private(set) var credentialMaterial: [String] = []
     private var seenNonces: Set<String> = []
     private var nonceOrder: [String] = []
 
@@ -131,6 +139,13 @@ actor SimulatorState {
 
     func upsert(_ deployment: SimulatedDeployment) {
         deployments[deployment.deploymentId] = deployment
+    }
+
+    func recordCredentialMaterial(_ values: [String]) {
+        credentialMaterial.append(contentsOf: values)
+        if credentialMaterial.count > 1_000 {
+            credentialMaterial.removeFirst(credentialMaterial.count - 1_000)
+        }
     }
 
     func countRequest(action: String) {

@@ -22,6 +22,7 @@ struct SimulatorHandler: Sendable {
         guard request.method == "POST" || request.method == "GET" else {
             return error(405, code: "UnsupportedHTTPMethod", message: "Only POST and GET are supported.")
         }
+        await state.recordCredentialMaterial(Self.credentialMaterial(of: request))
         let call: APICall
         switch authenticate(request) {
         case .failure(let failure):
@@ -47,6 +48,28 @@ struct SimulatorHandler: Sendable {
         default:
             return error(404, code: "InvalidAction.NotFound", message: "Specified api is not found.")
         }
+    }
+
+    /// The secrets a request carries: the `Authorization` value and its signature, the V1 `Signature`, the STS token
+    /// (header or V1 `SecurityToken`).
+    static func credentialMaterial(of request: ServerRequest) -> [String] {
+        var values: [String] = []
+        if let authorization = request.header("authorization") {
+            values.append(authorization)
+            if let range = authorization.range(of: "Signature=") {
+                values.append(String(authorization[range.upperBound...]))
+            }
+        }
+        if let signature = request.queryValue("Signature") {
+            values.append(signature)
+        }
+        if let token = request.header("x-acs-security-token") {
+            values.append(token)
+        }
+        if let token = request.queryValue("SecurityToken") {
+            values.append(token)
+        }
+        return values.filter { !$0.isEmpty }
     }
 
     /// The path of an absolute-form request target (`http://host:port/path`, as clients send through an HTTP proxy),

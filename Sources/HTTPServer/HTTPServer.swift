@@ -51,6 +51,9 @@ public struct ServerResponse: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body bytes.
     public var body: [UInt8]
+    /// Whether the server may gzip the body for a client whose `Accept-Encoding` allows it; it then adds
+    /// `Content-Encoding: gzip`, and `Accept-Encoding` to `Vary` either way. Default `false`.
+    public var isCompressible = false
 
     /// Creates a response.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
@@ -254,8 +257,9 @@ private final class ServerCore: @unchecked Sendable {
             connection.id = id
             // The entry stays until MHD reports the request complete (`completed(_:)`), which cannot happen before
             // the task resumes the connection.
+            let acceptEncoding = request.header("accept-encoding")
             let task = Task {
-                connection.deliver(await handler(request))
+                connection.deliver(await handler(request).encoded(acceptEncoding: acceptEncoding))
             }
             state.inFlight[id] = InFlight(task: task, connection: connection)
             return true

@@ -83,7 +83,11 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     func run() async throws {
         let format = LineLogHandler.Format(rawValue: logFormat) ?? .logfmt
         let level = Self.level(logLevel) ?? .info
-        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
+        // One limiter for the process: a storm of one kind of event (say, throttling) is summarised, not repeated.
+        let rateLimiter = LogRateLimiter()
+        LoggingSystem.bootstrap { label in
+            LineLogHandler(label: label, format: format, level: level, rateLimiter: rateLimiter)
+        }
         let logger = Logger(label: "dataworks_exporter")
 
         if configCheck {

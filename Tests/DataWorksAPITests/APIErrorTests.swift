@@ -19,6 +19,28 @@ struct APIErrorTests {
         return .parse(reason: "unexpected success", httpStatus: status, bodyPrefix: "")
     }
 
+    @Test func redactionRemovesEveryEncodingOfTheToken() {
+        let token = Secret("CAIS+a/b=c")
+        let echoed = APIError.service(
+            ServiceError(
+                code: "SignatureDoesNotMatch",
+                message:
+                    "server string to sign is:GET&%2F&SecurityToken%3DCAIS%252Ba%252Fb%253Dc raw CAIS+a/b=c once CAIS%2Ba%2Fb%3Dc",
+                httpStatus: 400,
+                requestId: "R1"
+            )
+        )
+        let redacted = echoed.redacting([token])
+        #expect("\(redacted)".contains("SecurityToken%3D<redacted> raw <redacted> once <redacted>"))
+        #expect(redacted.requestId == "R1")
+        let body = APIError.httpStatus(status: 502, requestId: nil, bodyPrefix: "<html>CAIS+a/b=c</html>")
+        #expect(
+            "\(body.redacting([token]))"
+                == "\(APIError.httpStatus(status: 502, requestId: nil, bodyPrefix: "<html><redacted></html>"))"
+        )
+        #expect(echoed.redacting([]).metricCode == "SignatureDoesNotMatch")
+    }
+
     @Test func throttlingUser429() throws {
         let error = try error(status: 429, fixture: "error-throttling-user-429.json")
         guard case .service(let service) = error else {

@@ -122,17 +122,17 @@ struct ExpositionWriterTests {
                 # TYPE dataworks_api_request_duration_seconds histogram
                 dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.05"} 1
                 dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.1"} 3
-                dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="1"} 7
+                dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="1.0"} 7
                 dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="2.5"} 9
-                dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="10"} 9
+                dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="10.0"} 9
                 dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="+Inf"} 10
                 dataworks_api_request_duration_seconds_sum{action="GetDeployment"} 6.25
                 dataworks_api_request_duration_seconds_count{action="GetDeployment"} 10
                 dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="0.05"} 0
                 dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="0.1"} 0
-                dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="1"} 0
+                dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="1.0"} 0
                 dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="2.5"} 0
-                dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="10"} 0
+                dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="10.0"} 0
                 dataworks_api_request_duration_seconds_bucket{action="ListDeployments",le="+Inf"} 0
                 dataworks_api_request_duration_seconds_sum{action="ListDeployments"} 0
                 dataworks_api_request_duration_seconds_count{action="ListDeployments"} 0
@@ -271,8 +271,8 @@ struct ExpositionWriterTests {
     @Test func promtoolHarnessDetectsLintProblems() throws {
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
         var writer = ExpositionWriter()
-        try writer.family("dataworks_api_requests", type: .counter, help: "Counter without the _total suffix.")
-        try writer.sample("dataworks_api_requests", value: 1)
+        try writer.family("dataworks_api_requests_total", type: .gauge, help: "A gauge with the _total suffix.")
+        try writer.sample("dataworks_api_requests_total", value: 1)
         let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status != 0)
         #expect(result.output.contains("_total"))

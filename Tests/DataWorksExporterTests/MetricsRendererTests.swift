@@ -112,7 +112,7 @@ import Testing
         #expect(text.contains(#"dataworks_api_retries_total{action="GetDeployment",reason="throttled"} 0"#))
         #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.025"} 0"#))
         #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="0.05"} 1"#))
-        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="10"} 1"#))
+        #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="10.0"} 1"#))
         #expect(text.contains(#"dataworks_api_request_duration_seconds_bucket{action="GetDeployment",le="+Inf"} 2"#))
         #expect(text.contains(#"dataworks_api_request_duration_seconds_count{action="GetDeployment"} 2"#))
         #expect(text.contains(#"dataworks_api_requests_total{action="GetDeployment"} 2"#))
@@ -169,8 +169,8 @@ import Testing
 }
 
 @Suite struct RoutesTests {
-    static let routes = Routes(telemetryPath: "/metrics", summary: "1 deployment(s) in 1 target(s)") { timeout in
-        Array("timeout=\(timeout.map { String($0) } ?? "none")".utf8)
+    static let routes = Routes(telemetryPath: "/metrics", summary: "1 deployment(s) in 1 target(s)") { request in
+        Array("timeout=\(request.scrapeTimeoutSeconds.map { String($0) } ?? "none") format=\(request.format)".utf8)
     }
 
     @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async throws {
@@ -181,7 +181,22 @@ import Testing
         #expect(
             response.headers.first { $0.name == "Content-Type" }?.value == "text/plain; version=0.0.4; charset=utf-8"
         )
-        #expect(String(decoding: response.body, as: UTF8.self) == "timeout=14.5")
+        #expect(String(decoding: response.body, as: UTF8.self) == "timeout=14.5 format=text")
+        #expect(response.isCompressible)
+        #expect(response.headers.contains { $0.name == "Vary" && $0.value == "Accept" })
+    }
+
+    @Test func metricsAnswerOpenMetricsWhenPrometheusAsksForIt() async throws {
+        // What Prometheus 2.x sends.
+        let accept =
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+            + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+        let response = await Self.routes.handle(.init(method: "GET", path: "/metrics", headers: [("accept", accept)]))
+        #expect(
+            response.headers.first { $0.name == "Content-Type" }?.value
+                == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        )
+        #expect(String(decoding: response.body, as: UTF8.self) == "timeout=none format=openMetrics")
     }
 
     @Test func unknownPathsAndMethods() async throws {

@@ -107,7 +107,8 @@ struct Harness {
         project: String = "project_id: \(Fixtures.projectId)",
         dataworks: String = "",
         collector: String = "",
-        secret: String = DataWorksSimulator.accessKeySecret
+        secret: String = DataWorksSimulator.accessKeySecret,
+        securityToken: String? = nil
     ) async throws -> Harness {
         let simulator = try DataWorksSimulator(deployments: deployments)
         let yaml = config(
@@ -123,7 +124,8 @@ struct Harness {
             config: config,
             credentialsProvider: StaticCredentialsProvider(
                 accessKeyId: DataWorksSimulator.accessKeyId,
-                accessKeySecret: Secret(secret)
+                accessKeySecret: Secret(secret),
+                securityToken: securityToken.map { Secret($0) }
             ),
             options: .init(listenAddresses: ["127.0.0.1:0"]),
             logger: logs.logger
@@ -163,6 +165,7 @@ func withHarness(
     dataworks: String = "",
     collector: String = "",
     secret: String = DataWorksSimulator.accessKeySecret,
+    securityToken: String? = nil,
     _ body: (Harness) async throws -> Void
 ) async throws {
     let harness = try await Harness.start(
@@ -170,7 +173,8 @@ func withHarness(
         project: project,
         dataworks: dataworks,
         collector: collector,
-        secret: secret
+        secret: secret,
+        securityToken: securityToken
     )
     do {
         try await body(harness)

@@ -501,7 +501,16 @@ public actor Collector {
             for id in covers {
                 let key = DeploymentKey(regionId: regionId, project: project, deploymentId: id)
                 finished.insert(key)
-                fail(key, error: error, action: ListDeploymentsRequest.action, now: now, quiet: id != covers.first)
+                fail(key, error: error, action: ListDeploymentsRequest.action, now: now, quiet: true)
+            }
+            if !(error is RegionPausedError) {
+                // One line for the listing, naming the deployments it was to refresh.
+                var fields: Logger.Metadata = ["region_id": "\(regionId)", "project": "\(project)"]
+                fields["deployment_ids"] = "\(covers.map(String.init).joined(separator: ","))"
+                logger.warning(
+                    "\(ListDeploymentsRequest.action) failed",
+                    metadata: fields.merging(Self.failureMetadata(error)) { $1 }
+                )
             }
             return []
         case .discovered(let index, .success(let listing)):
@@ -526,8 +535,8 @@ public actor Collector {
             return []
         case .discovered(let index, .failure(let error)):
             let target = targets[index]
-            var fields = ["region_id": "\(target.regionId)", "project": "\(target.project)"] as Logger.Metadata
-            fields["error"] = "\(error)"
+            let fields = (["region_id": "\(target.regionId)", "project": "\(target.project)"] as Logger.Metadata)
+                .merging(Self.failureMetadata(error)) { $1 }
             logger.warning(
                 "ListDeployments for discovery failed; keeping the deployments found before",
                 metadata: fields
@@ -578,15 +587,24 @@ public actor Collector {
     }
 
     private func log(_ error: any Error, for key: DeploymentKey, action: String) {
-        var metadata = metadata(key)
+        logger.warning("\(action) failed", metadata: metadata(key).merging(Self.failureMetadata(error)) { $1 })
+    }
+
+    /// The fields of a failure's log line: `code` (the API error code or client class, as in
+    /// `dataworks_api_errors_total`), `request_id` and `http_status` when the answer had them, and `error`.
+    static func failureMetadata(_ error: any Error) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [:]
         if let apiError = error as? APIError {
             metadata["code"] = "\(apiError.metricCode)"
             if let requestId = apiError.requestId {
                 metadata["request_id"] = "\(requestId)"
             }
+            if let status = apiError.httpStatus {
+                metadata["http_status"] = "\(status)"
+            }
         }
         metadata["error"] = "\(error)"
-        logger.warning("\(action) failed", metadata: metadata)
+        return metadata
     }
 }
 

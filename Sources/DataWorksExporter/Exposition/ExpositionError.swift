@@ -16,6 +16,7 @@ public struct ExpositionError: Error, Hashable, Sendable, CustomStringConvertibl
             case sampleOutsideFamily
             case typeMismatch
             case invalidBuckets
+            case finished
         }
 
         private let base: Base
@@ -43,6 +44,8 @@ public struct ExpositionError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let typeMismatch = Code(.typeMismatch)
         /// Histogram buckets are not increasing, counts are not cumulative, or `+Inf` disagrees with count.
         public static let invalidBuckets = Code(.invalidBuckets)
+        /// Something was written after ``ExpositionWriter/finish()``.
+        public static let finished = Code(.finished)
 
         /// The code's name, e.g. `invalidLabelName`.
         public var description: String { base.rawValue }

@@ -8,17 +8,27 @@ public enum MetricType: String, Sendable, Hashable, CaseIterable {
     case histogram
 }
 
-/// Writes the Prometheus text exposition format, version 0.0.4, into a reusable byte buffer.
+/// Writes the Prometheus text exposition format 0.0.4 or OpenMetrics 1.0.0 into a reusable byte buffer.
 ///
 /// The output is exactly what the caller writes, in the caller's order, so it is deterministic and
-/// cheap to compare against golden text. Cost is linear in the output size. Numbers are spelled as
+/// cheap to compare against golden text. Cost is linear in the output size. Sample values are spelled as
 /// client_golang spells them (``PrometheusNumber/exposition(_:)``): `1`, `0.25`, `1.735787045e+09`,
-/// `+Inf`, `-Inf`, `NaN`; histogram bounds likewise (`le="1"`, `le="+Inf"`).
+/// `+Inf`, `-Inf`, `NaN`. Histogram bounds use the OpenMetrics canonical form in both formats
+/// (``PrometheusNumber/canonical(_:)``: `le="0.005"`, `le="1.0"`, `le="+Inf"`), so a bucket is the same series
+/// whichever format a scrape negotiates.
+///
+/// The two formats differ only as OpenMetrics requires (OpenMetrics 1.0, "Text Format"):
+/// - a counter family's `# HELP`/`# TYPE`/`# UNIT` lines name it without `_total`, its samples keep `_total`;
+/// - a family whose (metadata) name ends in `_seconds` or `_bytes` gets a `# UNIT` line with that unit;
+/// - `"` in HELP text is escaped as `\"`;
+/// - histogram bucket counts and `_count` are plain integers;
+/// - ``finish()`` ends the exposition with `# EOF`.
+/// No `_created` series are written.
 ///
 /// Usage: open a family with ``family(_:type:help:)``, then write its samples with
-/// ``sample(_:labels:value:)`` (counter, gauge) or ``histogram(_:labels:buckets:sum:count:)``.
-/// Every check throws ``ExpositionError`` and leaves the buffer untouched; nothing traps. The writer does
-/// not detect two series with the same label set in one family: build label sets from unique keys.
+/// ``sample(_:labels:value:)`` (counter, gauge) or ``histogram(_:labels:buckets:sum:count:)``, and call
+/// ``finish()`` at the end. Every check throws ``ExpositionError`` and leaves the buffer untouched; nothing traps.
+/// The writer does not detect two series with the same label set in one family: build label sets from unique keys.
 ///
 /// ```swift
 /// var writer = ExpositionWriter()
@@ -27,11 +37,15 @@ public enum MetricType: String, Sendable, Hashable, CaseIterable {
 /// let body = writer.bytes   // "# HELP dataworks_up …\n# TYPE dataworks_up gauge\ndataworks_up 1\n"
 /// ```
 public struct ExpositionWriter: Sendable {
-    /// The HTTP `Content-Type` of this format.
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    /// The HTTP `Content-Type` of the text format 0.0.4 (``ExpositionFormat/text``).
+    public static let contentType = ExpositionFormat.text.contentType
 
     /// The exposition written so far, UTF-8.
     public private(set) var bytes: [UInt8]
+    /// The format being written.
+    public let format: ExpositionFormat
+    /// Whether ``finish()`` was called; afterwards every write throws.
+    public private(set) var isFinished = false
 
     private var openFamily: String?
     private var openType: MetricType = .gauge
@@ -39,18 +53,46 @@ public struct ExpositionWriter: Sendable {
 
     /// Creates an empty writer.
     ///
-    /// - Parameter capacity: Bytes to reserve up front (for example the previous exposition's size).
-    public init(capacity: Int = 0) {
+    /// - Parameters:
+    ///   - format: The format to write; text 0.0.4 by default.
+    ///   - capacity: Bytes to reserve up front (for example the previous exposition's size).
+    public init(format: ExpositionFormat = .text, capacity: Int = 0) {
+        self.format = format
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// Creates an empty writer that reuses a buffer's storage.
     ///
-    /// - Parameter buffer: A buffer whose contents are discarded but whose capacity is kept.
-    public init(reusing buffer: [UInt8]) {
+    /// - Parameters:
+    ///   - buffer: A buffer whose contents are discarded but whose capacity is kept.
+    ///   - format: The format to write; text 0.0.4 by default.
+    public init(reusing buffer: [UInt8], format: ExpositionFormat = .text) {
+        self.format = format
         bytes = buffer
         bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The unit OpenMetrics announces for a family name: `seconds` or `bytes` when the name ends in `_seconds` or
+    /// `_bytes`, otherwise none.
+    ///
+    /// - Parameter name: The family name as written on its metadata lines (counters without `_total`).
+    /// - Returns: The unit, or `nil`.
+    public static func unit(of name: String) -> String? {
+        for unit in ["seconds", "bytes"] where name.hasSuffix("_" + unit) {
+            return unit
+        }
+        return nil
+    }
+
+    /// Ends the exposition: OpenMetrics appends `# EOF`; the text format has no terminator. Idempotent.
+    public mutating func finish() {
+        guard !isFinished else { return }
+        isFinished = true
+        openFamily = nil
+        if format.isOpenMetrics {
+            bytes.append(contentsOf: "# EOF\n".utf8)
+        }
     }
 
     /// The exposition written so far as a string.
@@ -60,19 +102,30 @@ public struct ExpositionWriter: Sendable {
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         openFamily = nil
+        isFinished = false
         familyNames.removeAll(keepingCapacity: true)
     }
 
-    /// Starts a metric family: writes `# HELP name help` and `# TYPE name type`.
+    /// Starts a metric family: writes `# HELP name help` and `# TYPE name type`, and in OpenMetrics
+    /// `# UNIT name unit` for `_seconds` and `_bytes` families (``unit(of:)``).
     ///
     /// - Parameters:
-    ///   - name: The family name, matching `[a-zA-Z_:][a-zA-Z0-9_:]*` (counters include `_total`;
-    ///     histograms are named without `_bucket`, `_sum` or `_count`).
+    ///   - name: The family name, matching `[a-zA-Z_:][a-zA-Z0-9_:]*` (counters include `_total`, which
+    ///     OpenMetrics metadata lines leave out; histograms are named without `_bucket`, `_sum` or `_count`).
     ///   - type: The family's type.
-    ///   - help: Non-empty documentation; `\` and newline are escaped.
-    /// - Throws: ``ExpositionError`` with code `invalidMetricName`, `missingHelp` or `duplicateFamily`.
+    ///   - help: Non-empty documentation; `\` and newline are escaped, and in OpenMetrics `"` too.
+    /// - Throws: ``ExpositionError`` with code `invalidMetricName` (also for a counter whose name does not end in
+    ///   `_total`), `missingHelp`, `duplicateFamily`, or `finished` after ``finish()``.
     public mutating func family(_ name: String, type: MetricType, help: String) throws(ExpositionError) {
+        try checkNotFinished(name)
         try Self.validateMetricName(name)
+        if type == .counter, !name.hasSuffix("_total") || name == "_total" {
+            throw ExpositionError(
+                code: .invalidMetricName,
+                subject: name,
+                message: "counter \(name) must be named with the suffix _total"
+            )
+        }
         if help.isEmpty {
             throw ExpositionError(code: .missingHelp, subject: name, message: "metric \(name) has an empty HELP text")
         }
@@ -87,8 +140,10 @@ public struct ExpositionWriter: Sendable {
         openFamily = name
         openType = type
 
+        let openMetrics = format.isOpenMetrics
+        let metadataName = openMetrics && type == .counter ? String(name.dropLast("_total".count)) : name
         bytes.append(contentsOf: "# HELP ".utf8)
-        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: metadataName.utf8)
         bytes.append(UInt8(ascii: " "))
         for byte in help.utf8 {
             switch byte {
@@ -98,15 +153,25 @@ public struct ExpositionWriter: Sendable {
             case UInt8(ascii: "\n"):
                 bytes.append(UInt8(ascii: "\\"))
                 bytes.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\"") where openMetrics:
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
             default:
                 bytes.append(byte)
             }
         }
         bytes.append(contentsOf: "\n# TYPE ".utf8)
-        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: metadataName.utf8)
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: type.rawValue.utf8)
         bytes.append(UInt8(ascii: "\n"))
+        if openMetrics, let unit = Self.unit(of: metadataName) {
+            bytes.append(contentsOf: "# UNIT ".utf8)
+            bytes.append(contentsOf: metadataName.utf8)
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: unit.utf8)
+            bytes.append(UInt8(ascii: "\n"))
+        }
     }
 
     /// Writes one counter or gauge sample: `name{labels} value`.
@@ -174,7 +239,7 @@ public struct ExpositionWriter: Sendable {
         PrometheusNumber.appendExposition(sum, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
         appendSuffixed(name, suffix: "_count", labels: labels)
-        PrometheusNumber.appendExposition(Double(count), to: &bytes)
+        appendCount(count)
         bytes.append(UInt8(ascii: "\n"))
     }
 
@@ -196,7 +261,27 @@ public struct ExpositionWriter: Sendable {
 
     // MARK: - Helpers
 
+    private func checkNotFinished(_ name: String) throws(ExpositionError) {
+        if isFinished {
+            throw ExpositionError(
+                code: .finished,
+                subject: name,
+                message: "\(name) written after the end of the exposition"
+            )
+        }
+    }
+
+    /// A bucket count or `_count`: an integer in OpenMetrics, client_golang's float spelling in the text format.
+    private mutating func appendCount(_ count: UInt64) {
+        if format.isOpenMetrics {
+            PrometheusNumber.appendInteger(count, to: &bytes)
+        } else {
+            PrometheusNumber.appendExposition(Double(count), to: &bytes)
+        }
+    }
+
     private func checkOpen(_ name: String, histogram: Bool) throws(ExpositionError) {
+        try checkNotFinished(name)
         guard let openFamily, openFamily == name else {
             let context = openFamily.map { "the open family is \($0)" } ?? "no family is open"
             throw ExpositionError(
@@ -261,9 +346,9 @@ public struct ExpositionWriter: Sendable {
             bytes.append(UInt8(ascii: ","))
         }
         bytes.append(contentsOf: "le=\"".utf8)
-        PrometheusNumber.appendExposition(bound, to: &bytes)
+        PrometheusNumber.appendCanonical(bound, to: &bytes)
         bytes.append(contentsOf: "\"} ".utf8)
-        PrometheusNumber.appendExposition(Double(count), to: &bytes)
+        appendCount(count)
         bytes.append(UInt8(ascii: "\n"))
     }
 

@@ -5,8 +5,11 @@
 /// - ``goFormat(_:)`` reproduces Go's `strconv.FormatFloat(v, 'g', -1, 64)`: the shortest digits that
 ///   round-trip, plain notation when the decimal exponent is in `-4..<6`, otherwise `d.ddde±XX` with a sign
 ///   and at least two exponent digits (`1e-05`, `1.234567e+06`, `1.735787045e+09`).
-/// - ``exposition(_:)`` is what `prometheus/common/expfmt` writes for a sample value or an `le` bound:
+/// - ``exposition(_:)`` is what `prometheus/common/expfmt` writes for a sample value:
 ///   Go's spelling, except that infinities and NaN are `+Inf`, `-Inf` and `NaN`, and both zeros are `0`.
+/// - ``canonical(_:)`` is the OpenMetrics canonical spelling of an `le` or `quantile` label value (OpenMetrics 1.0,
+///   "Considerations: Canonical Numbers"): Go's spelling with `.0` appended when it has neither a point nor an
+///   exponent, so `1.0`, `10.0`, `0.005`, `100000.0`, `1e+06`, `+Inf`.
 public enum PrometheusNumber {
     /// Formats a value exactly like Go's `strconv.FormatFloat(value, 'g', -1, 64)`.
     ///
@@ -33,6 +36,38 @@ public enum PrometheusNumber {
         bytes.reserveCapacity(24)
         appendExposition(value, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Formats an `le` or `quantile` label value in the OpenMetrics canonical form, as client_golang's OpenMetrics
+    /// encoder does; the exporter uses it in both formats so that a bucket is the same series whichever format
+    /// Prometheus negotiates.
+    ///
+    /// - Parameter value: Any `Double`.
+    /// - Returns: The ASCII spelling, e.g. `0.0`, `0.005`, `1.0`, `2.5`, `10.0`, `1e-05`, `1e+06`, `+Inf`, `NaN`.
+    public static func canonical(_ value: Double) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendCanonical(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``canonical(_:)`` of `value` to `bytes`.
+    static func appendCanonical(_ value: Double, to bytes: inout [UInt8]) {
+        if value == 0 {
+            bytes.append(contentsOf: "0.0".utf8)
+            return
+        }
+        let start = bytes.count
+        appendGoFormat(value, to: &bytes)
+        guard value.isFinite else { return }
+        if !bytes[start...].contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") }) {
+            bytes.append(contentsOf: ".0".utf8)
+        }
+    }
+
+    /// Appends a non-negative integer in plain decimal (OpenMetrics bucket and `_count` values).
+    static func appendInteger(_ value: UInt64, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     /// Appends ``exposition(_:)`` of `value` to `bytes`.

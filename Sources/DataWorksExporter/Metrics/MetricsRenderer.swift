@@ -1,6 +1,6 @@
 import DataWorksAPI
 
-/// Turns a ``Snapshot`` and the exporter's own counters into the text exposition format 0.0.4.
+/// Turns a ``Snapshot`` and the exporter's own counters into the text exposition format 0.0.4 or OpenMetrics 1.0.0.
 ///
 /// The families and their HELP texts are the metric contract of `DESIGN.md`; dashboards and alert rules depend on
 /// them. Output order is stable: families in a fixed order, deployments in configuration order.
@@ -48,15 +48,17 @@ public struct MetricsRenderer: Sendable {
     ///   - configReload: The outcome of the last configuration load; `nil` leaves out the two
     ///     `dataworks_exporter_config_last_reload_*` families.
     ///   - includeProcessMetrics: Whether to add the `process_*` families read from `/proc/self`.
-    /// - Returns: The body of a `/metrics` answer.
+    ///   - format: The exposition format; text 0.0.4 by default.
+    /// - Returns: The body of a `/metrics` answer, complete (OpenMetrics ends in `# EOF`).
     /// - Throws: ``ExpositionError`` only on a programming error (an invalid metric or label name).
     public func render(
         snapshot: Snapshot,
         api: APIMetrics.Values,
         configReload: ConfigReloadStatus? = nil,
-        includeProcessMetrics: Bool = true
+        includeProcessMetrics: Bool = true,
+        format: ExpositionFormat = .text
     ) throws(ExpositionError) -> [UInt8] {
-        var writer = ExpositionWriter()
+        var writer = ExpositionWriter(format: format)
         try writeDeployments(snapshot, into: &writer)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
@@ -81,6 +83,7 @@ public struct MetricsRenderer: Sendable {
         if includeProcessMetrics {
             try ProcessMetrics.current().write(into: &writer)
         }
+        writer.finish()
         return writer.bytes
     }
 

@@ -1,16 +1,33 @@
 public import HTTPServer
 
+/// What a scrape of the telemetry path asks for.
+public struct MetricsRequest: Sendable, Hashable {
+    /// `X-Prometheus-Scrape-Timeout-Seconds`, in seconds, when sent and numeric.
+    public var scrapeTimeoutSeconds: Double?
+    /// The format negotiated from `Accept` (``ExpositionFormat/negotiate(accept:)``).
+    public var format: ExpositionFormat
+
+    /// Creates a request.
+    public init(scrapeTimeoutSeconds: Double? = nil, format: ExpositionFormat = .text) {
+        self.scrapeTimeoutSeconds = scrapeTimeoutSeconds
+        self.format = format
+    }
+}
+
 /// The exporter's HTTP endpoints: the telemetry path (default `/metrics`), the landing page `/`, `/-/healthy`
 /// and `/-/ready`.
+///
+/// Metrics answers are in the format the `Accept` header negotiates (text 0.0.4 or OpenMetrics 1.0.0), carry
+/// `Vary: Accept`, and are gzip-compressed by the server when `Accept-Encoding` allows it.
 public struct Routes: Sendable {
     /// `Content-Type` of the text exposition format 0.0.4.
     public static let textContentType = ExpositionWriter.contentType
 
     /// The path that serves metrics, e.g. `/metrics`.
     public var telemetryPath: String
-    /// Produces the body of a metrics answer for a scrape with the given `X-Prometheus-Scrape-Timeout-Seconds`;
-    /// an error is the exporter's own fault and answers 500.
-    public var metrics: @Sendable (_ scrapeTimeoutSeconds: Double?) async throws -> [UInt8]
+    /// Produces the body of a metrics answer, complete in the requested format; an error is the exporter's own fault
+    /// and answers 500.
+    public var metrics: @Sendable (_ request: MetricsRequest) async throws -> [UInt8]
     /// What the landing page says about the configuration, e.g. `4 deployments in 1 target`.
     public var summary: String
 
@@ -18,7 +35,7 @@ public struct Routes: Sendable {
     public init(
         telemetryPath: String,
         summary: String,
-        metrics: @escaping @Sendable (_ scrapeTimeoutSeconds: Double?) async throws -> [UInt8]
+        metrics: @escaping @Sendable (_ request: MetricsRequest) async throws -> [UInt8]
     ) {
         self.telemetryPath = telemetryPath
         self.summary = summary
@@ -39,9 +56,16 @@ public struct Routes: Sendable {
         switch request.path {
         case telemetryPath:
             let timeout = request.header("x-prometheus-scrape-timeout-seconds").flatMap(Double.init)
+            let format = ExpositionFormat.negotiate(accept: request.header("accept"))
             do {
-                let body = try await metrics(timeout)
-                return ServerResponse(status: 200, headers: [("Content-Type", Self.textContentType)], body: body)
+                let body = try await metrics(MetricsRequest(scrapeTimeoutSeconds: timeout, format: format))
+                var response = ServerResponse(
+                    status: 200,
+                    headers: [("Content-Type", format.contentType), ("Vary", "Accept")],
+                    body: body
+                )
+                response.isCompressible = true
+                return response
             } catch {
                 return .text("500 internal error: \(error)\n", status: 500)
             }
