@@ -221,8 +221,15 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
 
     @Test func intervalModeCollectsInTheBackgroundAndScrapesDoNotCall() async throws {
         try await withHarness(collector: "  mode: interval\n  interval: 500ms") { harness in
-            let first = try await harness.scrape().samples
-            #expect(first[series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")] == 1)
+            let ready = series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")
+            let success = series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
+            // The first background collection shows the ready deployment.
+            var first: Double?
+            for _ in 0..<400 where first != 1 {
+                first = try await harness.scrape().samples[ready]
+                if first != 1 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(first == 1)
             await harness.simulator.upsert(
                 SimulatedDeployment(
                     deploymentId: 3_000_003,
@@ -234,23 +241,28 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
                     createTime: 1_593_880_000_000
                 )
             )
-            // The loop checks the ready one again without any scrape asking for it (then it is terminal) ...
-            var calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
-            for _ in 0..<200 where calls < 4 {
+            // The loop re-checks the ready one without any scrape asking ...
+            let before = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            var after = before
+            for _ in 0..<400 where after == before {
                 try await Task.sleep(for: .milliseconds(50))
-                calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+                after = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
             }
-            #expect(calls == 4)
-            // ... and a scrape serves what the loop found.
+            #expect(after > before)
+            // ... and a scrape serves what it found.
             var seen = false
-            for _ in 0..<200 where !seen {
+            for _ in 0..<400 where !seen {
                 try await Task.sleep(for: .milliseconds(50))
-                seen =
-                    try await harness.scrape().samples[
-                        series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
-                    ] == 1
+                seen = try await harness.scrape().samples[success] == 1
             }
             #expect(seen)
+            // Now every deployment is terminal: neither the loop (terminal_refresh 1h) nor scrapes call again.
+            let settled = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            for _ in 0..<6 {
+                _ = try await harness.scrape()
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            #expect(await harness.simulator.requestCounts()["GetDeployment"] == settled)
         }
     }
 
