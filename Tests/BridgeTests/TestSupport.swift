@@ -60,8 +60,9 @@ func withClient<Result>(
     return try await body(client)
 }
 
-/// Waits until `condition` holds, polling every 5 ms, for at most `limit`.
-func waitUntil(_ limit: Duration = .seconds(5), _ condition: () -> Bool) async throws {
+/// Waits until `condition` holds, polling every 5 ms, for at most `limit` (generous: on a loaded 2-core machine the
+/// whole suite runs in parallel and tasks may wait long for a thread).
+func waitUntil(_ limit: Duration = .seconds(60), _ condition: () -> Bool) async throws {
     let clock = ContinuousClock()
     let end = clock.now.advanced(by: limit)
     while !condition() {

@@ -43,7 +43,7 @@ import Testing
 
     @Test func demoServesMetricsThatPassPromtoolAndShowsTheFailedDeployment() async throws {
         let promtool = try #require(Self.promtool, "promtool missing: apt-get install -y prometheus")
-        let exporter = try ExporterProcess.start(["--demo"], environment: [:])
+        let exporter = try await ExporterProcess.start(["--demo"], environment: [:])
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
         let response = try await client.send(HTTPRequest(method: "GET", url: exporter.url + "/metrics"))
@@ -51,10 +51,10 @@ import Testing
         let text = String(decoding: response.body, as: UTF8.self)
         #expect(text.contains(#"deployment_id="3000002",status="failure"} 1"#))
 
-        let check = try Self.run(promtool, ["check", "metrics"], input: response.body)
+        let check = try await Self.run(promtool, ["check", "metrics"], input: response.body)
         #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
 
-        let (status, _) = exporter.stop()
+        let (status, _) = await exporter.stop()
         #expect(status == 0)
     }
 
@@ -85,13 +85,13 @@ import Testing
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
 
-        let proxied = try ExporterProcess.start(
+        let proxied = try await ExporterProcess.start(
             ["--config.file", config.path, "--log.level=debug"],
             environment: environment
         )
         let metrics = try await client.send(HTTPRequest(method: "GET", url: proxied.url + "/metrics"))
         let landing = try await client.send(HTTPRequest(method: "GET", url: proxied.url + "/"))
-        let (status, log) = proxied.stop()
+        let (status, log) = await proxied.stop()
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(text.contains("dataworks_up 1\n"), "\(text)\n\(log)")
         #expect(await simulator.requestCounts()["GetDeployment"] == 3)
@@ -104,16 +104,16 @@ import Testing
         // NO_PROXY names the endpoint's host: the exporter goes direct, finds nothing, and says so.
         var direct = environment
         direct["no_proxy"] = "127.0.0.2"
-        let bypassing = try ExporterProcess.start(["--config.file", config.path], environment: direct)
+        let bypassing = try await ExporterProcess.start(["--config.file", config.path], environment: direct)
         let bypassed = try await client.send(HTTPRequest(method: "GET", url: bypassing.url + "/metrics"))
-        _ = bypassing.stop()
+        _ = await bypassing.stop()
         let bypassedText = String(decoding: bypassed.body, as: UTF8.self)
         #expect(bypassedText.contains("dataworks_up 0\n"))
         #expect(bypassedText.contains(#"dataworks_api_errors_total{action="GetDeployment",code="client_connect"} 3"#))
         await simulator.stop()
     }
 
-    @Test func configCheckExitsZeroForAValidFileAndOneWithFileLineAndColumn() throws {
+    @Test func configCheckExitsZeroForAValidFileAndOneWithFileLineAndColumn() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -138,9 +138,9 @@ import Testing
             """.utf8
         ).write(to: invalid)
 
-        let ok = try Self.run(Self.binary.path, ["--config.check", "--config.file", valid.path])
+        let ok = try await Self.run(Self.binary.path, ["--config.check", "--config.file", valid.path])
         #expect(ok.status == 0, "\(ok.stderr)")
-        let bad = try Self.run(Self.binary.path, ["--config.check", "--config.file", invalid.path])
+        let bad = try await Self.run(Self.binary.path, ["--config.check", "--config.file", invalid.path])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("invalid.yml:4:5"), "\(bad.stderr)")
         #expect(bad.stderr.contains("deployment_idz"))
@@ -158,7 +158,11 @@ struct ExporterProcess {
 
     /// Starts the binary with `arguments` plus `--web.listen-address=127.0.0.1:0`, and reads the bound port from its
     /// `listening` log line.
-    static func start(_ arguments: [String], environment: [String: String]) throws -> ExporterProcess {
+    static func start(_ arguments: [String], environment: [String: String]) async throws -> ExporterProcess {
+        try await onThread { try startBlocking(arguments, environment: environment) }
+    }
+
+    private static func startBlocking(_ arguments: [String], environment: [String: String]) throws -> ExporterProcess {
         let process = Process()
         process.executableURL = EndToEndTests.binary
         process.arguments = arguments + ["--web.listen-address=127.0.0.1:0"]
@@ -185,7 +189,11 @@ struct ExporterProcess {
     }
 
     /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
-    func stop() -> (status: Int32, log: String) {
+    func stop() async -> (status: Int32, log: String) {
+        (try? await onThread { stopBlocking() }) ?? (-1, startLog)
+    }
+
+    private func stopBlocking() -> (status: Int32, log: String) {
         process.terminate()
         let rest = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -196,4 +204,12 @@ struct ExporterProcess {
 struct ExporterProcessError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// Runs blocking work (waiting on a child process) on its own thread, so it never holds one of the few threads of
+/// Swift's cooperative pool that the rest of the parallel suite needs.
+func onThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }

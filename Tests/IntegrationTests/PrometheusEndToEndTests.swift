@@ -115,7 +115,7 @@ import Testing
                     dataworks: "  retries: 0"
                 ).utf8
             ).write(to: config)
-            exporter = try ExporterProcess.start(
+            exporter = try await ExporterProcess.start(
                 ["--config.file", config.path],
                 environment: [
                     "HOME": directory.path,
@@ -134,13 +134,12 @@ import Testing
             server = started
             try await Self.check(prometheus: started, exporterPort: exporterPort, client: client)
         } catch {
-            Issue.record(
-                "\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporter?.stop().log ?? "")"
-            )
+            let exporterLog = await exporter?.stop().log ?? ""
+            Issue.record("\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporterLog)")
         }
         server?.stop()
         if let exporter, exporter.process.isRunning {
-            #expect(exporter.stop().status == 0)
+            #expect(await exporter.stop().status == 0)
         }
         await simulator.stop()
     }
