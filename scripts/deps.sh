@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libcurl4-openssl-dev libmicrohttpd-dev libxml2 prometheus openssl)
-[ "${1:-}" = "--with-bench" ] && packages+=(wrk)
+[ "${1:-}" = "--with-bench" ] && packages+=(wrk curl)
 
 missing=()
 for package in "${packages[@]}"; do
