@@ -96,4 +96,46 @@ import Testing
             #expect(await harness.simulator.requestCounts()["GetDeployment"] == nil)
         }
     }
+
+    /// The targets of `examples/file_sd/dataworks-deployments.yml`, turned into `/probe` URLs as the example job's
+    /// relabelling does: the configured workspace (cn-zhangjiakou, 10000) answers, the other one gets 403.
+    @Test func theExampleFileTargetsMakeValidProbeRequests() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(
+            contentsOf: root.appendingPathComponent("examples/file_sd/dataworks-deployments.yml"),
+            encoding: .utf8
+        )
+        var queries: [(query: String, configured: Bool)] = []
+        var ids: [String] = []
+        var region = ""
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("- targets:") {
+                ids = trimmed.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map {
+                    String($0.element)
+                }
+            } else if trimmed.hasPrefix("__param_region_id:") {
+                region = trimmed.dropFirst("__param_region_id:".count).trimmingCharacters(in: .whitespaces)
+            } else if trimmed.hasPrefix("__param_project:") {
+                let project = trimmed.dropFirst("__param_project:".count).trimmingCharacters(in: .whitespaces)
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                for id in ids {
+                    queries.append(
+                        ("region_id=\(region)&project=\(project)&deployment_id=\(id)", region == Fixtures.regionId)
+                    )
+                }
+            }
+        }
+        #expect(queries.count == 3)
+        try await withFileHarness { harness in
+            for (query, configured) in queries {
+                let answer = try await harness.send("GET", Self.probe(query))
+                #expect(answer.status == (configured ? 200 : 403), "\(query): \(answer.text)")
+                if configured {
+                    #expect(answer.samples["probe_success"] == 1, "\(query)")
+                }
+            }
+        }
+    }
 }
