@@ -82,6 +82,19 @@ import Testing
         }
     }
 
+    @Test func settingsReadOnlyAtStartAreNamedInAWarning() async throws {
+        try await withFileHarness { harness in
+            let yaml = harness.yaml(ids: [Fixtures.success.deploymentId])
+            try harness.write(yaml.replacingOccurrences(of: "  retries: 0", with: "  retries: 0\n  rate_limit: 3"))
+            #expect(try await harness.send("POST", "/-/reload").status == 200)
+            #expect(harness.logs.text.contains("take effect after a restart"))
+            #expect(harness.logs.text.contains("settings=rate_limit"))
+            // The rate limiter kept its configured rate (10 per second, the default).
+            let scrape = try await harness.send("GET", "/metrics")
+            #expect(scrape.samples[#"dataworks_api_rate_limit_per_second{region_id="cn-zhangjiakou"}"#] == 10)
+        }
+    }
+
     @Test func reloadWithoutAConfigurationFileFails() async throws {
         try await withHarness { harness in
             let answer = try await harness.client.send(
