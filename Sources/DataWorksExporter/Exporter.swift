@@ -18,36 +18,50 @@ public final class Exporter: Sendable {
         public var telemetryPath: String
         /// `--web.config.file`, loaded: TLS, basic auth and extra headers. Default: plain HTTP, no authentication.
         public var webConfig: WebConfig
+        /// `--web.max-requests`: the most scrapes (telemetry path and `/probe`) at once; more get 503. 0 means no
+        /// limit. Default 40, as node_exporter.
+        public var maxRequests: Int
+        /// `--web.max-connections`: the most open connections per listen address; libmicrohttpd refuses more.
+        /// Default 64.
+        public var maxConnections: Int
+        /// Reads the configuration again for a reload (SIGHUP, `POST /-/reload`); `nil` when there is no file, and
+        /// reloads fail.
+        public var reloadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)?
 
         /// Creates options.
         public init(
             listenAddresses: [String] = [":\(Exporter.defaultPort)"],
             telemetryPath: String = "/metrics",
-            webConfig: WebConfig = WebConfig()
+            webConfig: WebConfig = WebConfig(),
+            maxRequests: Int = 40,
+            maxConnections: Int = 64,
+            reloadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)? = nil
         ) {
             self.listenAddresses = listenAddresses
             self.telemetryPath = telemetryPath
             self.webConfig = webConfig
+            self.maxRequests = maxRequests
+            self.maxConnections = maxConnections
+            self.reloadConfig = reloadConfig
         }
     }
 
-    /// The API counters this exporter serves.
+    /// The API counters this exporter serves; kept across reloads.
     public let apiMetrics: APIMetrics
-    /// The collector behind `/metrics`.
-    public let collector: Collector
-    /// The per-region rate limiter of the API client.
+    /// The collector behind `/metrics` for the configuration in use (a reload replaces it).
+    public var collector: Collector { runtime.generation.collector }
+    /// The per-region rate limiter of the API client; kept across reloads.
     public let rateLimiter: RateLimiter
     private let transport: CurlHTTPClient
     private let server: HTTPServer
-    /// Interval mode's collection loop; cancelled and awaited by ``stop()``.
-    private let loop: Task<Void, Never>?
+    private let runtime: ExporterRuntime
 
     /// Starts serving.
     ///
     /// - Parameters:
     ///   - config: The validated configuration.
     ///   - credentialsProvider: Where AccessKeys come from.
-    ///   - options: Listen addresses and telemetry path.
+    ///   - options: Listen addresses, telemetry path, limits and how to reload.
     ///   - logger: Receives collection failures and server events.
     /// - Throws: `TransportError` when libcurl cannot start, `ServerError` when a listen address cannot be bound.
     public init(
@@ -65,86 +79,63 @@ public final class Exporter: Sendable {
             configuration: .init(rate: settings.rateLimit, burst: settings.burst, quotaPause: settings.quotaPause),
             logger: logger
         )
-        let client = DataWorksClient(
-            configuration: .init(
-                endpointOverride: settings.endpoint,
-                network: settings.network,
-                signatureVersion: settings.signature,
-                connectTimeout: settings.connectTimeout,
-                requestTimeout: settings.requestTimeout,
-                retries: settings.retries,
-                userAgentSuffix: settings.userAgent
-            ),
-            credentialsProvider: credentialsProvider,
+        let shared = SharedParts(
             transport: transport,
-            observer: apiMetrics,
+            credentialsProvider: credentialsProvider,
+            apiMetrics: apiMetrics,
             rateLimiter: rateLimiter,
             logger: logger
         )
-        let items = config.targets.flatMap { target in
-            target.deploymentIds.map { id in
-                DeploymentKey(regionId: target.regionId, project: target.project, deploymentId: id)
-            }
-        }
-        let collector = Collector(
-            client: client,
-            targets: config.targets,
-            settings: .init(
-                concurrency: settings.concurrency,
-                maxBudget: config.collector.scrapeTimeout,
-                timeoutOffset: config.collector.timeoutOffset,
-                cacheTTL: config.collector.cacheTTL,
-                terminalRefresh: config.collector.terminalRefresh,
-                maxStale: config.collector.maxStale,
-                mode: config.collector.mode,
-                interval: config.collector.interval,
-                usesListings: config.collector.listDeployments
-            ),
-            logger: logger,
-            apiMetrics: apiMetrics,
-            rateLimiter: rateLimiter
-        )
-        let renderer = MetricsRenderer()
-        // The configuration was loaded before this init ran; a reload (later) replaces this status.
-        let configReload = ConfigReloadStatus(successful: true, lastSuccessTimestamp: Date().timeIntervalSince1970)
-        let routes = Routes(
+        let runtime = ExporterRuntime(
+            config: config,
+            shared: shared,
             telemetryPath: options.telemetryPath,
-            summary: "\(items.count) deployment(s) in \(config.targets.count) target(s)"
-        ) { request in
-            let snapshot = await collector.snapshot(scrapeTimeout: request.scrapeTimeoutSeconds)
-            return try renderer.render(
-                snapshot: snapshot,
-                api: await apiMetrics.current,
-                configReload: configReload,
-                format: request.format
-            )
-        }
-        let gate = WebGate(config: options.webConfig)
+            maxRequests: options.maxRequests,
+            loadConfig: options.reloadConfig
+        )
         do {
+            let gate = WebGate(config: options.webConfig)
             self.server = try HTTPServer(
-                configuration: .init(listenAddresses: options.listenAddresses, tls: options.webConfig.tls)
+                configuration: .init(
+                    listenAddresses: options.listenAddresses,
+                    connectionLimit: options.maxConnections,
+                    tls: options.webConfig.tls
+                )
             ) { request in
-                await gate.handle(request) { await routes.handle($0) }
+                await gate.handle(request) { await runtime.handle($0) }
             }
         } catch {
+            runtime.generation.loop?.cancel()
             transport.shutdown()
             throw error
         }
         self.transport = transport
         self.apiMetrics = apiMetrics
-        self.collector = collector
         self.rateLimiter = rateLimiter
-        self.loop = config.collector.mode == .interval ? Task { await collector.runInterval() } : nil
+        self.runtime = runtime
+    }
+
+    /// Reads the configuration file again (as SIGHUP and `POST /-/reload` do) and serves it from now on. Deployments
+    /// no longer configured vanish from the next scrape; API counters and the rate limiter carry on.
+    ///
+    /// - Returns: What is configured now, e.g. `4 deployment(s) in 1 target(s)`.
+    /// - Throws: ``ReloadError``; the configuration in use stays and
+    ///   `dataworks_exporter_config_last_reload_successful` becomes 0.
+    @discardableResult
+    public func reload() async throws(ReloadError) -> String {
+        try await runtime.reload().summary
     }
 
     /// The bound ports, one per listen address.
     public var ports: [Int] { server.ports }
 
-    /// Stops the server (draining in-flight scrapes) and the libcurl client. Idempotent.
-    public func stop() async {
-        loop?.cancel()
-        await loop?.value
-        await server.stop()
+    /// Stops accepting connections, lets scrapes in flight finish within `gracePeriod` (then cancels them), stops
+    /// the interval loop, and shuts the libcurl client down. Idempotent.
+    ///
+    /// - Parameter gracePeriod: How long scrapes in flight may keep running. Default 10 seconds.
+    public func stop(gracePeriod: Duration = .seconds(10)) async {
+        await server.stop(gracePeriod: gracePeriod)
+        await runtime.stop()
         transport.shutdown()
     }
 }

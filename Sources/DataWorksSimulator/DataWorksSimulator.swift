@@ -7,7 +7,9 @@ import HTTPServer
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
 /// nonces and stale dates with DataWorks' error codes. Faults can be injected per deployment (``inject(_:deploymentId:count:)``)
-/// or over HTTP (`POST /-/simulator/faults?deployment_id=…&fault=…&count=…`).
+/// or over HTTP (`POST /-/simulator/faults?deployment_id=…&fault=…&count=…`); background faults drawn at random for
+/// every answer with ``setBackground(delay:throttlingFraction:resetFraction:malformedFraction:delayFraction:)`` or
+/// `POST /-/simulator/background?delay_ms=…&throttling=…&reset=…&malformed=…&delayed=…`.
 ///
 /// It is the demo's embedded upstream (`dataworks-exporter --demo`) and the integration tests' upstream. It listens on
 /// loopback only.
@@ -50,10 +52,26 @@ public final class DataWorksSimulator: Sendable {
         await state.injectListFault(fault, count: count)
     }
 
-    /// Sets faults applied to every API call, whatever the action and deployment: a `delay` before each answer
-    /// (`nil` for none), and the fraction (0...1) of answers replaced by `Throttling.User`, drawn at random.
-    public func setBackground(delay: Duration? = nil, throttlingFraction: Double = 0) async {
-        await state.setBackground(delay: delay, throttlingFraction: throttlingFraction)
+    /// Sets faults applied to every API call, whatever the action and deployment, each drawn at random per answer:
+    /// the fraction (0...1) of answers replaced by `Throttling.User`, by a reset (``SimulatedFault/reset``), by a
+    /// malformed body (``SimulatedFault/malformedBody``), and otherwise a `delay` before the answer (`nil` for none)
+    /// for the fraction `delayFraction` of answers (all of them by default).
+    public func setBackground(
+        delay: Duration? = nil,
+        throttlingFraction: Double = 0,
+        resetFraction: Double = 0,
+        malformedFraction: Double = 0,
+        delayFraction: Double = 1
+    ) async {
+        await state.setBackground(
+            BackgroundFaults(
+                delay: delay,
+                throttlingFraction: throttlingFraction,
+                resetFraction: resetFraction,
+                malformedFraction: malformedFraction,
+                delayFraction: delayFraction
+            )
+        )
     }
 
     /// Removes every injected fault, background faults included.
@@ -84,13 +102,36 @@ public final class DataWorksSimulator: Sendable {
     }
 }
 
+/// Faults drawn at random for every answer; fractions are clamped to 0...1.
+struct BackgroundFaults: Sendable {
+    var delay: Duration?
+    var throttlingFraction = 0.0
+    var resetFraction = 0.0
+    var malformedFraction = 0.0
+    var delayFraction = 1.0
+
+    init(
+        delay: Duration? = nil,
+        throttlingFraction: Double = 0,
+        resetFraction: Double = 0,
+        malformedFraction: Double = 0,
+        delayFraction: Double = 1
+    ) {
+        func clamped(_ value: Double) -> Double { value.isFinite ? min(1, max(0, value)) : 0 }
+        self.delay = delay
+        self.throttlingFraction = clamped(throttlingFraction)
+        self.resetFraction = clamped(resetFraction)
+        self.malformedFraction = clamped(malformedFraction)
+        self.delayFraction = clamped(delayFraction)
+    }
+}
+
 /// The simulator's mutable state.
 actor SimulatorState {
     private(set) var deployments: [Int64: SimulatedDeployment]
     private var faults: [Int64: (fault: SimulatedFault, remaining: Int?)] = [:]
     private var listFault: (fault: SimulatedFault, remaining: Int?)?
-    private var backgroundDelay: Duration?
-    private var throttlingFraction = 0.0
+    private var background = BackgroundFaults()
     private(set) var requestCounts: [String: Int] = [:]
     private(set) var credentialMaterial: [String] = []
     private var seenNonces: Set<String> = []
@@ -107,25 +148,29 @@ actor SimulatorState {
     func clearFaults() {
         faults = [:]
         listFault = nil
-        backgroundDelay = nil
-        throttlingFraction = 0
+        background = BackgroundFaults()
     }
 
     func injectListFault(_ fault: SimulatedFault, count: Int?) {
         listFault = (fault, count)
     }
 
-    func setBackground(delay: Duration?, throttlingFraction: Double) {
-        backgroundDelay = delay
-        self.throttlingFraction = min(1, max(0, throttlingFraction))
+    func setBackground(_ faults: BackgroundFaults) {
+        background = faults
     }
 
-    /// The background fault for this answer: `Throttling.User` with the configured probability, else the delay.
+    /// The background fault for this answer: throttling, a reset or a malformed body with their probabilities,
+    /// else the delay with its own.
     func takeBackgroundFault() -> SimulatedFault? {
-        if throttlingFraction > 0, Double.random(in: 0..<1) < throttlingFraction {
-            return .throttlingUser
-        }
-        return backgroundDelay.map { .delay($0) }
+        let draw = Double.random(in: 0..<1)
+        var bound = background.throttlingFraction
+        if draw < bound { return .throttlingUser }
+        bound += background.resetFraction
+        if draw < bound { return .reset }
+        bound += background.malformedFraction
+        if draw < bound { return .malformedBody }
+        guard let delay = background.delay, Double.random(in: 0..<1) < background.delayFraction else { return nil }
+        return .delay(delay)
     }
 
     /// Takes the fault to apply to this `ListDeployments` answer, if any.
@@ -161,6 +206,12 @@ actor SimulatorState {
             nonceOrder.removeFirst(50_000)
         }
         return true
+    }
+
+    /// Forgets `nonce` again: a request reset before it was answered counts as never processed, so libcurl's own
+    /// retry of it on a fresh connection (same nonce) is not a replay.
+    func forgetNonce(_ nonce: String) {
+        seenNonces.remove(nonce)
     }
 
     /// Takes the fault to apply to this answer for `deploymentId`, if any.

@@ -37,7 +37,7 @@ struct SimulatorHandler: Sendable {
             return error(400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
         }
         await state.countRequest(action: call.action)
-        if let fault = await state.takeBackgroundFault(), let answer = await answer(for: fault) {
+        if let fault = await state.takeBackgroundFault(), let answer = await answer(for: fault, nonce: call.nonce) {
             return answer
         }
         switch call.action {
@@ -126,7 +126,9 @@ struct SimulatorHandler: Sendable {
         guard let rawId = call.parameters["DeploymentId"], let deploymentId = Int64(rawId) else {
             return error(400, code: "MissingDeploymentId", message: "DeploymentId is mandatory for this action.")
         }
-        if let fault = await state.takeFault(deploymentId: deploymentId), let answer = await answer(for: fault) {
+        if let fault = await state.takeFault(deploymentId: deploymentId),
+            let answer = await answer(for: fault, nonce: call.nonce)
+        {
             return answer
         }
         let deployments = await state.deployments
@@ -147,7 +149,8 @@ struct SimulatorHandler: Sendable {
     }
 
     /// The answer `fault` replaces the normal one with, or `nil` when the normal answer follows (after a delay).
-    func answer(for fault: SimulatedFault) async -> ServerResponse? {
+    /// A reset also forgets the request's `nonce` (see ``SimulatorState/forgetNonce(_:)``).
+    func answer(for fault: SimulatedFault, nonce: String) async -> ServerResponse? {
         switch fault {
         case .throttlingUser:
             return error(429, code: "Throttling.User", message: "Your request is too frequent. Try again later.")
@@ -167,6 +170,9 @@ struct SimulatorHandler: Sendable {
                 headers: [("Content-Type", "application/json;charset=utf-8")],
                 body: Array("{\"RequestId\":\"\(requestId())\",\"Data\":{\"Deployment\":{\"Status\":".utf8)
             )
+        case .reset:
+            await state.forgetNonce(nonce)
+            return ServerResponse.closeWithoutAnswer
         case .delay(let duration):
             try? await Task.sleep(for: duration)
             return nil
@@ -174,7 +180,7 @@ struct SimulatorHandler: Sendable {
     }
 
     func listDeployments(_ call: APICall) async -> ServerResponse {
-        if let fault = await state.takeListFault(), let answer = await answer(for: fault) {
+        if let fault = await state.takeListFault(), let answer = await answer(for: fault, nonce: call.nonce) {
             return answer
         }
         let deployments = await state.deployments.values.sorted { $0.deploymentId < $1.deploymentId }
@@ -246,12 +252,39 @@ struct SimulatorHandler: Sendable {
             else {
                 return .text(
                     "need deployment_id=<int64>&fault=<throttling_user|throttling|forbidden_access|internal_error|"
-                        + "malformed_body|delay_ms:N>[&count=N|always]\n",
+                        + "malformed_body|reset|delay_ms:N>[&count=N|always]\n",
                     status: 400
                 )
             }
             let count: Int? = request.queryValue("count") == "always" ? nil : Int(request.queryValue("count") ?? "1")
             await state.inject(fault, deploymentId: deploymentId, count: count)
+            return .text("ok\n")
+        case ("POST", "/-/simulator/background"):
+            func fraction(_ name: String) -> Double? {
+                guard let raw = request.queryValue(name) else { return 0 }
+                guard let value = Double(raw), (0...1).contains(value) else { return nil }
+                return value
+            }
+            let rawDelay = request.queryValue("delay_ms")
+            let delayMilliseconds = rawDelay.flatMap { Int($0) }
+            guard let throttling = fraction("throttling"), let reset = fraction("reset"),
+                let malformed = fraction("malformed"), let delayed = fraction("delayed"),
+                rawDelay == nil || (delayMilliseconds ?? -1) >= 0
+            else {
+                return .text(
+                    "need [delay_ms=N][&delayed=0..1][&throttling=0..1][&reset=0..1][&malformed=0..1]\n",
+                    status: 400
+                )
+            }
+            await state.setBackground(
+                BackgroundFaults(
+                    delay: delayMilliseconds.map { .milliseconds($0) },
+                    throttlingFraction: throttling,
+                    resetFraction: reset,
+                    malformedFraction: malformed,
+                    delayFraction: request.queryValue("delayed") == nil ? 1 : delayed
+                )
+            )
             return .text("ok\n")
         case ("DELETE", "/-/simulator/faults"):
             await state.clearFaults()

@@ -54,6 +54,9 @@ public struct ServerResponse: Sendable {
     /// Whether the server may gzip the body for a client whose `Accept-Encoding` allows it; it then adds
     /// `Content-Encoding: gzip`, and `Accept-Encoding` to `Vary` either way. Default `false`.
     public var isCompressible = false
+    /// When `true` the connection is closed without any answer (a reset as the client sees it); status, headers and
+    /// body are ignored. Fault injection uses it; see ``closeWithoutAnswer``.
+    public var closesWithoutAnswer = false
 
     /// Creates a response.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
@@ -69,6 +72,13 @@ public struct ServerResponse: Sendable {
             headers: [("Content-Type", "text/plain; charset=utf-8")],
             body: Array(text.utf8)
         )
+    }
+
+    /// No answer at all: libmicrohttpd closes the connection once the handler returns this.
+    public static var closeWithoutAnswer: ServerResponse {
+        var response = ServerResponse(status: 500)
+        response.closesWithoutAnswer = true
+        return response
     }
 }
 
@@ -458,7 +468,8 @@ private func accessHandler(
         guard let response = state.takeResponse() else {
             return .YES
         }
-        return queue(response, on: connection)
+        // MHD_NO makes libmicrohttpd close the connection without sending anything.
+        return response.closesWithoutAnswer ? .NO : queue(response, on: connection)
     }
     if state.isTooLarge {
         return queue(tooLargeResponse(core.configuration.maxBodySize), on: connection)

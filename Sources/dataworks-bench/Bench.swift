@@ -16,6 +16,10 @@ struct Bench {
 
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "simulator" {
+            try await SoakSimulator.run(arguments: Array(arguments.dropFirst()))
+            return
+        }
         let stormSeconds = arguments.first.flatMap(Int.init) ?? 60
         print("dataworks-exporter quota benchmark (simulator on loopback)\n")
         try await apiCalls()

@@ -8,7 +8,8 @@ import Foundation
 import LockedValue
 import Logging
 
-/// `dataworks-exporter`: parses flags, loads the config (or starts the demo), runs until SIGTERM or SIGINT.
+/// `dataworks-exporter`: parses flags, loads the config (or starts the demo), reloads it on SIGHUP, runs until SIGTERM
+/// or SIGINT.
 @main
 struct DataWorksExporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +41,24 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     var webConfigFile: String?
 
     @Option(
+        name: .customLong("web.max-requests"),
+        help: "Maximum number of scrapes (telemetry path and /probe) served at once; more get 503. 0 means no limit."
+    )
+    var maxRequests = 40
+
+    @Option(
+        name: .customLong("web.max-connections"),
+        help: "Maximum number of open connections per listen address."
+    )
+    var maxConnections = 64
+
+    @Option(
+        name: .customLong("web.shutdown-grace-period"),
+        help: "Seconds that scrapes in flight may take to finish on SIGTERM or SIGINT."
+    )
+    var shutdownGracePeriod = 10.0
+
+    @Option(
         name: .customLong("log.level"),
         help: "Only log messages with this severity or above: debug, info, warn, error."
     )
@@ -64,6 +83,15 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         }
         guard telemetryPath.hasPrefix("/"), !telemetryPath.hasPrefix("/-/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and must not be / or under /-/")
+        }
+        guard maxRequests >= 0 else {
+            throw ValidationError("--web.max-requests must be 0 (no limit) or more; got \(maxRequests)")
+        }
+        guard maxConnections >= 1 else {
+            throw ValidationError("--web.max-connections must be 1 or more; got \(maxConnections)")
+        }
+        guard shutdownGracePeriod.isFinite, shutdownGracePeriod >= 0 else {
+            throw ValidationError("--web.shutdown-grace-period must be 0 or more seconds")
         }
         if demo && configCheck {
             throw ValidationError("--demo and --config.check cannot be combined")
@@ -110,6 +138,9 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             return
         }
 
+        // Installed first, so an early SIGHUP cannot kill the process (its default action) and an early SIGTERM
+        // waits for the orderly stop.
+        let signals = SignalStream(signals: [SIGHUP, SIGTERM, SIGINT])
         let config: ExporterConfig
         let credentials: any CredentialsProvider
         var simulator: DataWorksSimulator?
@@ -158,12 +189,26 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         if config.targets.isEmpty {
             logger.warning("the configuration has no targets: only the exporter's own metrics will be served")
         }
+        let path = configFile
+        let reload: (@Sendable () throws(ConfigError) -> ExporterConfig)?
+        if demo {
+            reload = nil
+        } else {
+            reload = { () throws(ConfigError) -> ExporterConfig in try ExporterConfig.load(path: path) }
+        }
         let exporter: Exporter
         do {
             exporter = try Exporter(
                 config: config,
                 credentialsProvider: credentials,
-                options: .init(listenAddresses: addresses, telemetryPath: telemetryPath, webConfig: webConfig),
+                options: .init(
+                    listenAddresses: addresses,
+                    telemetryPath: telemetryPath,
+                    webConfig: webConfig,
+                    maxRequests: maxRequests,
+                    maxConnections: maxConnections,
+                    reloadConfig: reload
+                ),
                 logger: logger
             )
         } catch {
@@ -181,10 +226,19 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 "credentials_provider": "\(credentialsName)",
             ]
         )
-        let signal = await Self.waitForTerminationSignal()
-        logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        await exporter.stop()
+        for await signal in signals.stream {
+            guard signal == SIGHUP else {
+                logger.info("shutting down", metadata: ["signal": "\(SignalStream.name(of: signal))"])
+                break
+            }
+            logger.info("reloading configuration", metadata: ["signal": "SIGHUP", "file": "\(configFile)"])
+            // Failures are logged by the exporter and shown by dataworks_exporter_config_last_reload_successful.
+            _ = try? await exporter.reload()
+        }
+        let milliseconds = Int64((shutdownGracePeriod * 1_000).rounded())
+        await exporter.stop(gracePeriod: .milliseconds(milliseconds))
         await simulator?.stop()
+        logger.info("stopped")
     }
 
     /// The AccessKey source: the `*_file` pair from the config when set, else the default chain.
@@ -217,17 +271,30 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         }
     }
 
-    /// Waits for SIGTERM or SIGINT and returns its name.
-    static func waitForTerminationSignal() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let once = ResumeOnce(continuation)
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.resume(name) }
-                source.resume()
-                SignalSources.keep(source)
-            }
+}
+
+/// Signals delivered as an async sequence. Each signal's default action is turned off for the life of the process.
+struct SignalStream: Sendable {
+    let stream: AsyncStream<Int32>
+
+    init(signals: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .bufferingNewest(8))
+        self.stream = stream
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            SignalSources.keep(source)
+        }
+    }
+
+    static func name(of signal: Int32) -> String {
+        switch signal {
+        case SIGHUP: "SIGHUP"
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        default: "signal \(signal)"
         }
     }
 }
@@ -238,22 +305,5 @@ private enum SignalSources {
 
     static func keep(_ source: any DispatchSourceSignal) {
         sources.withLock { $0.append(source) }
-    }
-}
-
-/// Resumes a continuation at most once, from any thread.
-private struct ResumeOnce: Sendable {
-    private let continuation: Locked<CheckedContinuation<String, Never>?>
-
-    init(_ continuation: CheckedContinuation<String, Never>) {
-        self.continuation = Locked(continuation)
-    }
-
-    func resume(_ value: String) {
-        let pending = continuation.withLock { pending in
-            defer { pending = nil }
-            return pending
-        }
-        pending?.resume(returning: value)
     }
 }

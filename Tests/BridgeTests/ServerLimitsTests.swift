@@ -67,3 +67,22 @@ import Testing
         await server.stop()
     }
 }
+
+@Suite struct CloseWithoutAnswerTests {
+    /// A handler that returns ``ServerResponse/closeWithoutAnswer`` makes the client see a connection closed with no
+    /// answer at all; the next request on a new connection is served.
+    @Test func closeWithoutAnswerSendsNothing() async throws {
+        let handler: HTTPServer.Handler = { request in
+            request.path == "/reset" ? .closeWithoutAnswer : .text("ok\n")
+        }
+        try await withServer(handler: handler) { server in
+            try await withClient { client in
+                await #expect(throws: (any Error).self) {
+                    _ = try await client.send(HTTPRequest(method: "GET", url: url(server, "/reset")))
+                }
+                let next = try await client.send(HTTPRequest(method: "GET", url: url(server, "/ok")))
+                #expect(next.status == 200)
+            }
+        }
+    }
+}

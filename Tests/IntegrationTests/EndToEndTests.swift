@@ -151,21 +151,33 @@ import Testing
 struct ExporterProcess {
     let process: Process
     let stderr: Pipe
-    let port: Int
+    /// The bound ports, one per listen address.
+    let ports: [Int]
     let startLog: String
 
+    var port: Int { ports[0] }
     var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the binary with `arguments` plus `--web.listen-address=127.0.0.1:0`, and reads the bound port from its
-    /// `listening` log line.
-    static func start(_ arguments: [String], environment: [String: String]) async throws -> ExporterProcess {
-        try await onThread { try startBlocking(arguments, environment: environment) }
+    /// Starts the binary with `arguments` plus a `--web.listen-address` for each of `listenAddresses`, and reads the
+    /// bound ports from its `listening` log line.
+    static func start(
+        _ arguments: [String],
+        environment: [String: String],
+        listenAddresses: [String] = ["127.0.0.1:0"]
+    ) async throws -> ExporterProcess {
+        try await offPool {
+            try startBlocking(arguments, environment: environment, listenAddresses: listenAddresses)
+        }
     }
 
-    private static func startBlocking(_ arguments: [String], environment: [String: String]) throws -> ExporterProcess {
+    private static func startBlocking(
+        _ arguments: [String],
+        environment: [String: String],
+        listenAddresses: [String]
+    ) throws -> ExporterProcess {
         let process = Process()
         process.executableURL = EndToEndTests.binary
-        process.arguments = arguments + ["--web.listen-address=127.0.0.1:0"]
+        process.arguments = arguments + listenAddresses.map { "--web.listen-address=\($0)" }
         process.environment = ["PATH": "/usr/bin:/bin", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"].merging(
             environment
         ) { $1 }
@@ -180,21 +192,34 @@ struct ExporterProcess {
                 throw ExporterProcessError(message: "exited before listening: \(log)")
             }
             log += String(decoding: chunk, as: UTF8.self)
-            if let range = log.range(of: #"ports=(\d+)"#, options: .regularExpression),
-                let port = Int(log[range].dropFirst("ports=".count))
+            // Only complete lines: the last element may be cut in the middle of the port list.
+            let lines = log.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let line = lines.first(where: { $0.contains("msg=listening") || $0.contains("\"listening\"") }),
+                let range = line.range(of: #"ports=[\d,]+"#, options: .regularExpression)
             {
-                return ExporterProcess(process: process, stderr: stderr, port: port, startLog: log)
+                let ports = line[range].dropFirst("ports=".count).split(separator: ",").compactMap { Int($0) }
+                return ExporterProcess(process: process, stderr: stderr, ports: ports, startLog: log)
             }
         }
     }
 
-    /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
-    func stop() async -> (status: Int32, log: String) {
-        (try? await onThread { stopBlocking() }) ?? (-1, startLog)
+    /// Sends `signal` (SIGHUP, SIGTERM, ...) without waiting.
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
     }
 
-    private func stopBlocking() -> (status: Int32, log: String) {
+    /// Waits for the process to exit and returns the exit status and everything it logged.
+    func waitForExit() async -> (status: Int32, log: String) {
+        (try? await offPool { waitForExitBlocking() }) ?? (-1, startLog)
+    }
+
+    /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
+    func stop() async -> (status: Int32, log: String) {
         process.terminate()
+        return await waitForExit()
+    }
+
+    private func waitForExitBlocking() -> (status: Int32, log: String) {
         let rest = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, startLog + String(decoding: rest, as: UTF8.self))
@@ -204,12 +229,4 @@ struct ExporterProcess {
 struct ExporterProcessError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
-}
-
-/// Runs blocking work (waiting on a child process) on its own thread, so it never holds one of the few threads of
-/// Swift's cooperative pool that the rest of the parallel suite needs.
-func onThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
 }

@@ -220,7 +220,9 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
     }
 
     @Test func intervalModeCollectsInTheBackgroundAndScrapesDoNotCall() async throws {
-        try await withHarness(collector: "  mode: interval\n  interval: 500ms") { harness in
+        // 2 s, not less: the first collection gets the interval as its budget, and loaded machines (sanitizers,
+        // parallel tests) need more than half a second for it.
+        try await withHarness(collector: "  mode: interval\n  interval: 2s") { harness in
             let ready = series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")
             let success = series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
             // The first background collection shows the ready deployment.

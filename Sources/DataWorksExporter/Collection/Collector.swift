@@ -196,6 +196,27 @@ public actor Collector {
         }
     }
 
+    // MARK: - Reload hand-over
+
+    /// What this collector knows of each deployment: last good values, failure streaks and the planner's view.
+    /// A reload hands it to the next collector (``adopt(_:)``), so deployments that stay configured keep their values
+    /// and cost no extra API calls.
+    func memory() -> [DeploymentKey: Record] {
+        records
+    }
+
+    /// Takes over what a predecessor knew of the deployments in this collector's targets' workspaces; records of
+    /// workspaces no longer configured are dropped, and those of deployments no longer tracked go with the first
+    /// collection.
+    func adopt(_ memory: [DeploymentKey: Record]) {
+        let groups = Set(targets.map { GroupKey(regionId: $0.regionId, project: $0.project) })
+        for (key, record) in memory where records[key] == nil {
+            if groups.contains(GroupKey(regionId: key.regionId, project: key.project)) {
+                records[key] = record
+            }
+        }
+    }
+
     // MARK: - One collection
 
     /// The result of one job.

@@ -94,7 +94,7 @@ public struct MetricsRenderer: Sendable {
         ]
     }
 
-    private func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {
+    func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {
         let withData = snapshot.deployments.compactMap { sample in sample.deployment.map { (sample.key, $0) } }
 
         try writer.family(

@@ -30,20 +30,27 @@ public struct Routes: Sendable {
     public var metrics: @Sendable (_ request: MetricsRequest) async throws -> [UInt8]
     /// What the landing page says about the configuration, e.g. `4 deployments in 1 target`.
     public var summary: String
+    /// More endpoints by path (e.g. `/probe`, `/-/reload`); each checks its own methods.
+    public var additional: [String: @Sendable (ServerRequest) async -> ServerResponse]
 
     /// Creates the routes.
     public init(
         telemetryPath: String,
         summary: String,
-        metrics: @escaping @Sendable (_ request: MetricsRequest) async throws -> [UInt8]
+        metrics: @escaping @Sendable (_ request: MetricsRequest) async throws -> [UInt8],
+        additional: [String: @Sendable (ServerRequest) async -> ServerResponse] = [:]
     ) {
         self.telemetryPath = telemetryPath
         self.summary = summary
         self.metrics = metrics
+        self.additional = additional
     }
 
     /// Answers one request.
     public func handle(_ request: ServerRequest) async -> ServerResponse {
+        if request.path != telemetryPath, let route = additional[request.path] {
+            return await route(request)
+        }
         let known = [telemetryPath, "/", "/-/healthy", "/-/ready"]
         guard known.contains(request.path) else {
             return .text("404 page not found\n", status: 404)
