@@ -220,11 +220,14 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
     }
 
     @Test func intervalModeCollectsInTheBackgroundAndScrapesDoNotCall() async throws {
-        // 2 s, not less: the first collection gets the interval as its budget, and loaded machines (sanitizers,
-        // parallel tests) need more than half a second for it.
-        try await withHarness(collector: "  mode: interval\n  interval: 2s") { harness in
-            let first = try await harness.scrape().samples
-            #expect(first[series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")] == 1)
+        // Every wait polls: a collection gets the interval as its budget, and on a loaded machine (sanitizers,
+        // parallel tests) the first one may be cut and repeated, so the number of passes is not fixed.
+        try await withHarness(collector: "  mode: interval\n  interval: 1s") { harness in
+            let ready = series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")
+            try await eventually("the loop's first complete collection") {
+                try await harness.scrape().samples[ready] == 1
+            }
+            let before = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
             await harness.simulator.upsert(
                 SimulatedDeployment(
                     deploymentId: 3_000_003,
@@ -236,23 +239,21 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
                     createTime: 1_593_880_000_000
                 )
             )
-            // The loop checks the ready one again without any scrape asking for it (then it is terminal) ...
-            var calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
-            for _ in 0..<200 where calls < 4 {
-                try await Task.sleep(for: .milliseconds(50))
-                calls = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            // The loop checks the ready one again without any scrape asking for it ...
+            try await eventually("a background call after the change") {
+                (await harness.simulator.requestCounts()["GetDeployment"] ?? 0) > before
             }
-            #expect(calls == 4)
             // ... and a scrape serves what the loop found.
-            var seen = false
-            for _ in 0..<200 where !seen {
-                try await Task.sleep(for: .milliseconds(50))
-                seen =
-                    try await harness.scrape().samples[
-                        series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
-                    ] == 1
+            let success = series("dataworks_deployment_status", 3_000_003, ",status=\"success\"")
+            try await eventually("the scrape shows the new status") {
+                try await harness.scrape().samples[success] == 1
             }
-            #expect(seen)
+            // Now every deployment is terminal: neither scrapes nor the loop call the API.
+            let settled = await harness.simulator.requestCounts()["GetDeployment"] ?? 0
+            for _ in 0..<3 {
+                #expect(try await harness.scrape().status == 200)
+            }
+            #expect(await harness.simulator.requestCounts()["GetDeployment"] == settled)
         }
     }
 
