@@ -49,6 +49,7 @@ import Testing
 
             // A valid file with one deployment fewer: its series vanish from the next scrape.
             try harness.write(harness.yaml(ids: [Fixtures.success.deploymentId, Fixtures.ready.deploymentId]))
+            let callsBefore = await harness.simulator.requestCounts().values.reduce(0, +)
             let reloaded = try await harness.send("POST", "/-/reload")
             #expect(reloaded.status == 200, "\(reloaded.text)")
             #expect(reloaded.text.contains("2 deployment(s) in 1 target(s)"))
@@ -57,6 +58,9 @@ import Testing
             #expect(try #require(after.samples[Self.reloadTimestamp]) >= startedAt)
             #expect(!after.text.contains(#"deployment_id="3000002""#), "\(after.text)")
             #expect(after.samples[series("dataworks_deployment_fetch_success", Fixtures.success.deploymentId)] == 1)
+            // The new collector took over what the old one knew: only the ready (non-terminal) deployment was
+            // fetched again, the successful one kept its values without a call.
+            #expect(await harness.simulator.requestCounts().values.reduce(0, +) == callsBefore + 1)
             // Counters carry on from where they were.
             #expect(try #require(after.samples[Self.requests]) >= requestsBefore + 2)
             // The landing page tells the new configuration.
