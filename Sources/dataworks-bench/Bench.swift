@@ -16,6 +16,13 @@ struct Bench {
 
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
+        // The scale benchmark's modes (issue 7, scripts/bench); anything else is the quota benchmark.
+        switch arguments.first {
+        case "exposition": return try await ScaleBench.exposition(arguments: Array(arguments.dropFirst()))
+        case "exposition-once": return try await ScaleBench.expositionOnce(arguments: Array(arguments.dropFirst()))
+        case "simulator": return try await ScaleBench.simulator(arguments: Array(arguments.dropFirst()))
+        default: break
+        }
         let stormSeconds = arguments.first.flatMap(Int.init) ?? 60
         print("dataworks-exporter quota benchmark (simulator on loopback)\n")
         try await apiCalls()
