@@ -122,7 +122,9 @@ enum ScaleBench {
     /// serves until killed.
     static func simulator(arguments: [String]) async throws {
         guard arguments.count >= 3, let count = Int(arguments[0]), let latency = Int(arguments[1]) else {
-            throw BenchUsageError(message: "usage: dataworks-bench simulator N LATENCY_MS CONFIG_OUT [MODE] [CACHE_TTL]")
+            throw BenchUsageError(
+                message: "usage: dataworks-bench simulator N LATENCY_MS CONFIG_OUT [MODE] [CACHE_TTL]"
+            )
         }
         let mode = arguments.count > 3 ? arguments[3] : "scrape"
         let cacheTTL = arguments.count > 4 ? arguments[4] : "0s"
