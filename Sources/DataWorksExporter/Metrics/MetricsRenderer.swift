@@ -58,7 +58,9 @@ public struct MetricsRenderer: Sendable {
         includeProcessMetrics: Bool = true,
         format: ExpositionFormat = .text
     ) throws(ExpositionError) -> [UInt8] {
-        var writer = ExpositionWriter(format: format)
+        // Reserved up front: a 10,000-deployment body (~14 MB) would otherwise grow through ~20 copies. Pages not
+        // written are never resident, so overestimating costs address space only.
+        var writer = ExpositionWriter(format: format, capacity: 64 * 1_024 + snapshot.deployments.count * 1_536)
         try writeDeployments(snapshot, into: &writer)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
