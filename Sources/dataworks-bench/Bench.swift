@@ -16,9 +16,14 @@ struct Bench {
 
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
-        if arguments.first == "simulator" {
-            try await SoakSimulator.run(arguments: Array(arguments.dropFirst()))
-            return
+        // Standalone simulators (scripts/soak, scripts/bench) and the scale benchmark's modes; anything else is the
+        // quota benchmark.
+        switch arguments.first {
+        case "simulator": return try await SoakSimulator.run(arguments: Array(arguments.dropFirst()))
+        case "scale-simulator": return try await ScaleBench.simulator(arguments: Array(arguments.dropFirst()))
+        case "exposition": return try await ScaleBench.exposition(arguments: Array(arguments.dropFirst()))
+        case "exposition-once": return try await ScaleBench.expositionOnce(arguments: Array(arguments.dropFirst()))
+        default: break
         }
         let stormSeconds = arguments.first.flatMap(Int.init) ?? 60
         print("dataworks-exporter quota benchmark (simulator on loopback)\n")

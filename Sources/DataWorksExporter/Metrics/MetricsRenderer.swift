@@ -58,7 +58,9 @@ public struct MetricsRenderer: Sendable {
         includeProcessMetrics: Bool = true,
         format: ExpositionFormat = .text
     ) throws(ExpositionError) -> [UInt8] {
-        var writer = ExpositionWriter(format: format)
+        // Reserved up front: a 10,000-deployment body (~14 MB) would otherwise grow through ~20 copies. Pages not
+        // written are never resident, so overestimating costs address space only.
+        var writer = ExpositionWriter(format: format, capacity: 64 * 1_024 + snapshot.deployments.count * 1_536)
         try writeDeployments(snapshot, into: &writer)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
@@ -87,15 +89,22 @@ public struct MetricsRenderer: Sendable {
         return writer.bytes
     }
 
-    private func identity(_ key: DeploymentKey) -> [(String, String)] {
-        [
+    private func identity(_ key: DeploymentKey) throws(ExpositionError) -> Labels {
+        try Labels([
             ("region_id", key.regionId), ("project", key.project.description),
             ("deployment_id", String(key.deploymentId)),
-        ]
+        ])
     }
 
     func writeDeployments(_ snapshot: Snapshot, into writer: inout ExpositionWriter) throws(ExpositionError) {
-        let withData = snapshot.deployments.compactMap { sample in sample.deployment.map { (sample.key, $0) } }
+        // Each deployment's identity labels are validated and escaped once, not once per series (issue 7's profile).
+        var identities: [Labels] = []
+        identities.reserveCapacity(snapshot.deployments.count)
+        for sample in snapshot.deployments {
+            identities.append(try identity(sample.key))
+        }
+        let samples = zip(identities, snapshot.deployments)
+        let withData = samples.compactMap { key, sample in sample.deployment.map { (key, $0) } }
 
         try writer.family(
             "dataworks_deployment_status",
@@ -108,7 +117,7 @@ public struct MetricsRenderer: Sendable {
             for status in Self.statusLabels {
                 try writer.sample(
                     "dataworks_deployment_status",
-                    labels: identity(key) + [("status", status.label)],
+                    labels: key.adding("status", status.label),
                     value: status.label == current ? 1 : 0
                 )
             }
@@ -122,11 +131,9 @@ public struct MetricsRenderer: Sendable {
         for (key, deployment) in withData {
             try writer.sample(
                 "dataworks_deployment_info",
-                labels: identity(key) + [
-                    ("name", deployment.name ?? ""),
-                    ("from_environment", Self.fromEnvironmentLabel(deployment.fromEnvironment)),
-                    ("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment)),
-                ],
+                labels: key.adding("name", deployment.name ?? "")
+                    .adding("from_environment", Self.fromEnvironmentLabel(deployment.fromEnvironment))
+                    .adding("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment)),
                 value: 1
             )
         }
@@ -140,7 +147,7 @@ public struct MetricsRenderer: Sendable {
             if let createTime = deployment.createTime {
                 try writer.sample(
                     "dataworks_deployment_create_timestamp_seconds",
-                    labels: identity(key),
+                    labels: key,
                     value: Double(createTime) / 1_000
                 )
             }
@@ -156,7 +163,7 @@ public struct MetricsRenderer: Sendable {
             if let executeTime = deployment.executeTime, executeTime > 0 {
                 try writer.sample(
                     "dataworks_deployment_execute_timestamp_seconds",
-                    labels: identity(key),
+                    labels: key,
                     value: Double(executeTime) / 1_000
                 )
             }
@@ -171,7 +178,7 @@ public struct MetricsRenderer: Sendable {
             if let executeTime = deployment.executeTime, executeTime > 0, let createTime = deployment.createTime {
                 try writer.sample(
                     "dataworks_deployment_execution_latency_seconds",
-                    labels: identity(key),
+                    labels: key,
                     value: Double(executeTime - createTime) / 1_000
                 )
             }
@@ -183,10 +190,10 @@ public struct MetricsRenderer: Sendable {
             help:
                 "1 if the last refresh of this deployment (GetDeployment or ListDeployments) succeeded, 0 if it failed or did not finish within the scrape budget."
         )
-        for sample in snapshot.deployments {
+        for (key, sample) in samples {
             try writer.sample(
                 "dataworks_deployment_fetch_success",
-                labels: identity(sample.key),
+                labels: key,
                 value: sample.fetchSucceeded ? 1 : 0
             )
         }
@@ -196,11 +203,11 @@ public struct MetricsRenderer: Sendable {
             type: .gauge,
             help: "When this deployment's data was last fetched successfully, in seconds since the Unix epoch."
         )
-        for sample in snapshot.deployments {
+        for (key, sample) in samples {
             if let timestamp = sample.lastSuccessTimestamp {
                 try writer.sample(
                     "dataworks_deployment_last_fetch_success_timestamp_seconds",
-                    labels: identity(sample.key),
+                    labels: key,
                     value: timestamp
                 )
             }
@@ -215,7 +222,7 @@ public struct MetricsRenderer: Sendable {
         for (key, deployment) in withData where deployment.status == 2 {
             try writer.sample(
                 "dataworks_deployment_error_info",
-                labels: identity(key) + [("error_message", Self.truncated(deployment.errorMessage ?? ""))],
+                labels: key.adding("error_message", Self.truncated(deployment.errorMessage ?? "")),
                 value: 1
             )
         }
