@@ -199,16 +199,15 @@ final class TLSStrings: @unchecked Sendable {
             // sets what the policy says.
             items.append(MHD_OptionItem(option: .HTTPS_MEM_TRUST, value: 0, ptr_value: UnsafeMutableRawPointer(trust)))
         }
-        let callback: MHD_NotifyConnectionCallback =
-            switch policy {
-            case .none: noClientCertificate
-            case .request: requestClientCertificate
-            case .requireAny: requireAnyClientCertificate
-            case .verifyIfGiven: verifyClientCertificateIfGiven
-            case .requireAndVerify: requireAndVerifyClientCertificate
-            }
+        // The policy travels in the callback's context pointer as its index + 1 (never a real address).
+        let callback: MHD_NotifyConnectionCallback = configureClientCertificatePolicy
+        let index = HTTPServer.TLSConfiguration.ClientCertificatePolicy.allCases.firstIndex(of: policy) ?? 0
         items.append(
-            MHD_OptionItem(option: .NOTIFY_CONNECTION, value: unsafeBitCast(callback, to: Int.self), ptr_value: nil)
+            MHD_OptionItem(
+                option: .NOTIFY_CONNECTION,
+                value: unsafeBitCast(callback, to: Int.self),
+                ptr_value: UnsafeMutableRawPointer(bitPattern: index + 1)
+            )
         )
         return items
     }
@@ -223,52 +222,21 @@ final class TLSStrings: @unchecked Sendable {
 
 // MARK: - Client certificates, per TLS session
 
-// One callback per policy, so no context pointer is needed. libmicrohttpd calls them on its own thread when a
-// connection starts, after the GnuTLS session exists and before the handshake runs.
-
-private func noClientCertificate(
+// libmicrohttpd calls this on its own thread when a connection starts, after the GnuTLS session exists and before
+// the handshake runs; `cls` carries the policy's index + 1.
+private func configureClientCertificatePolicy(
     _ cls: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
     _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ code: MHD_ConnectionNotificationCode
 ) {
-    configureSession(connection, code, request: GNUTLS_CERT_IGNORE, verify: nil)
-}
-
-private func requestClientCertificate(
-    _ cls: UnsafeMutableRawPointer?,
-    _ connection: OpaquePointer?,
-    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-    _ code: MHD_ConnectionNotificationCode
-) {
-    configureSession(connection, code, request: GNUTLS_CERT_REQUEST, verify: nil)
-}
-
-private func requireAnyClientCertificate(
-    _ cls: UnsafeMutableRawPointer?,
-    _ connection: OpaquePointer?,
-    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-    _ code: MHD_ConnectionNotificationCode
-) {
-    configureSession(connection, code, request: GNUTLS_CERT_REQUIRE, verify: nil)
-}
-
-private func verifyClientCertificateIfGiven(
-    _ cls: UnsafeMutableRawPointer?,
-    _ connection: OpaquePointer?,
-    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-    _ code: MHD_ConnectionNotificationCode
-) {
-    configureSession(connection, code, request: GNUTLS_CERT_REQUEST, verify: verifyPeerIfPresent)
-}
-
-private func requireAndVerifyClientCertificate(
-    _ cls: UnsafeMutableRawPointer?,
-    _ connection: OpaquePointer?,
-    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-    _ code: MHD_ConnectionNotificationCode
-) {
-    configureSession(connection, code, request: GNUTLS_CERT_REQUIRE, verify: verifyPeerIfPresent)
+    let policies = HTTPServer.TLSConfiguration.ClientCertificatePolicy.allCases
+    let index = Int(bitPattern: cls) - 1
+    guard policies.indices.contains(index) else { return }
+    let policy = policies[index]
+    let request: gnutls_certificate_request_t =
+        policy.requiresCertificate ? GNUTLS_CERT_REQUIRE : (policy == .none ? GNUTLS_CERT_IGNORE : GNUTLS_CERT_REQUEST)
+    configureSession(connection, code, request: request, verify: policy.verifiesCertificate ? verifyPeerIfPresent : nil)
 }
 
 private func configureSession(
