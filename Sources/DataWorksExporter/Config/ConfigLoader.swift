@@ -567,9 +567,11 @@ struct ConfigParser {
     ///
     /// Yams reports a duplicate key at its first occurrence; this points the error at the repetition.
     func findRepeatedKey(_ key: String, after first: Mark) -> (line: Int, column: Int)? {
-        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        // YAML breaks lines at LF, CRLF and a lone CR; Swift's newline characters cover all three.
+        let lines = yaml.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let indent = first.column - 1
-        guard first.line >= 1, indent >= 0 else {
+        // Yams's line may lie past what this split sees (other line breaks): then give up rather than guess.
+        guard first.line >= 1, first.line <= lines.count, indent >= 0 else {
             return nil
         }
         for index in first.line..<lines.count {
