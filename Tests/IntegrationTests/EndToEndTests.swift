@@ -20,9 +20,15 @@ import Testing
         _ executable: String,
         _ arguments: [String],
         input: [UInt8] = []
-    ) throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await offPool { try runBlocking(executable, arguments, input: input) }
+    }
+
+    private static func runBlocking(
+        _ executable: String,
+        _ arguments: [String],
+        input: [UInt8]
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
