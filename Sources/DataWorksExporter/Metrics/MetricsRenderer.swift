@@ -234,6 +234,24 @@ public struct MetricsRenderer: Sendable {
         return String(message.prefix(maxErrorMessageLength - 1)) + "…"
     }
 
+    /// A counter family labelled by `action` and one more label, from counts keyed by action, then that label;
+    /// both in sorted order.
+    private func writeCounters(
+        _ name: String,
+        help: String,
+        label: String,
+        values: [String: [String: UInt64]],
+        into writer: inout ExpositionWriter
+    ) throws(ExpositionError) {
+        try writer.family(name, type: .counter, help: help)
+        for action in values.keys.sorted() {
+            let counts = values[action] ?? [:]
+            for key in counts.keys.sorted() {
+                try writer.sample(name, labels: [("action", action), (label, key)], value: Double(counts[key] ?? 0))
+            }
+        }
+    }
+
     private func writeAPI(_ api: APIMetrics.Values, into writer: inout ExpositionWriter) throws(ExpositionError) {
         try writer.family(
             "dataworks_api_requests_total",
@@ -248,38 +266,22 @@ public struct MetricsRenderer: Sendable {
             )
         }
 
-        try writer.family(
+        try writeCounters(
             "dataworks_api_errors_total",
-            type: .counter,
             help:
-                "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, client_parse, http_<status>)."
+                "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, "
+                + "client_parse, client_other, http_<status>).",
+            label: "code",
+            values: api.errors,
+            into: &writer
         )
-        for action in api.errors.keys.sorted() {
-            let codes = api.errors[action] ?? [:]
-            for code in codes.keys.sorted() {
-                try writer.sample(
-                    "dataworks_api_errors_total",
-                    labels: [("action", action), ("code", code)],
-                    value: Double(codes[code] ?? 0)
-                )
-            }
-        }
-
-        try writer.family(
+        try writeCounters(
             "dataworks_api_retries_total",
-            type: .counter,
-            help: "DataWorks API requests sent again after a retryable failure, by reason."
+            help: "DataWorks API requests sent again after a retryable failure, by reason.",
+            label: "reason",
+            values: api.retries,
+            into: &writer
         )
-        for action in api.retries.keys.sorted() {
-            let reasons = api.retries[action] ?? [:]
-            for reason in reasons.keys.sorted() {
-                try writer.sample(
-                    "dataworks_api_retries_total",
-                    labels: [("action", action), ("reason", reason)],
-                    value: Double(reasons[reason] ?? 0)
-                )
-            }
-        }
 
         try writer.family(
             "dataworks_api_request_duration_seconds",
