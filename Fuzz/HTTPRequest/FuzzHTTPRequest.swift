@@ -5,7 +5,7 @@ import HTTPServer
 
 /// The exporter's routes behind a real libmicrohttpd server on a free loopback port, started once.
 private let server: HTTPServer? = {
-    let routes = Routes(telemetryPath: "/metrics", summary: "fuzz") { _ in Array("dataworks_up 1\n".utf8) }
+    let routes = Routes(telemetryPath: "/metrics", summary: "fuzz") { _ in [SharedBytes("dataworks_up 1\n".utf8)] }
     return try? HTTPServer(
         configuration: .init(listenAddresses: ["127.0.0.1:0"], connectionTimeout: 1)
     ) { request in

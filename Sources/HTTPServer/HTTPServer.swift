@@ -49,8 +49,9 @@ public struct ServerResponse: Sendable {
     public var status: Int
     /// Header fields to send; libmicrohttpd adds `Content-Length`, `Date` and `Connection` itself.
     public var headers: [(name: String, value: String)]
-    /// The body bytes.
-    public var body: [UInt8]
+    /// The body, as pieces sent one after the other without being copied (libmicrohttpd's
+    /// `MHD_create_response_from_iovec`); a piece may be shared by many responses.
+    public var segments: [SharedBytes]
     /// Whether the server may gzip the body for a client whose `Accept-Encoding` allows it; it then adds
     /// `Content-Encoding: gzip`, and `Accept-Encoding` to `Vary` either way. Default `false`.
     public var isCompressible = false
@@ -58,11 +59,28 @@ public struct ServerResponse: Sendable {
     /// body are ignored. Fault injection uses it; see ``closeWithoutAnswer``.
     public var closesWithoutAnswer = false
 
-    /// Creates a response.
+    /// Creates a response whose body is a copy of `body`.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.init(status: status, headers: headers, segments: body.isEmpty ? [] : [SharedBytes(body)])
+    }
+
+    /// Creates a response whose body is `segments`, one after the other, sent without a copy.
+    public init(status: Int, headers: [(name: String, value: String)] = [], segments: [SharedBytes]) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.segments = segments
+    }
+
+    /// The body bytes, joined into one array (a copy; for tests and small bodies). Setting it replaces
+    /// ``segments``.
+    public var body: [UInt8] {
+        get { segments.flatMap(\.array) }
+        set { segments = newValue.isEmpty ? [] : [SharedBytes(newValue)] }
+    }
+
+    /// The length of the body in bytes.
+    public var bodyCount: Int {
+        segments.reduce(0) { $0 + $1.count }
     }
 
     /// A `text/plain; charset=utf-8` response.
@@ -509,16 +527,18 @@ private func tooLargeResponse(_ limit: Int) -> ServerResponse {
     .text("request body larger than \(limit) bytes\n", status: 413)
 }
 
-/// Hands `response` to libmicrohttpd, which copies the body.
+/// Hands `response` to libmicrohttpd, which sends the body's segments from where they are and releases them
+/// (`releaseSegments`) when it destroys the response.
 private func queue(_ response: ServerResponse, on connection: OpaquePointer) -> MHD_Result {
-    let created = response.body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(
-            bytes.count,
-            UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-            .RESPMEM_MUST_COPY
-        )
+    let segments = response.segments
+    let vectors = segments.map { MHD_IoVec(iov_base: $0.baseAddress, iov_len: $0.count) }
+    let retained = Unmanaged.passRetained(SegmentsBox(segments)).toOpaque()
+    let created = vectors.withUnsafeBufferPointer { vectors in
+        MHD_create_response_from_iovec(vectors.baseAddress, UInt32(vectors.count), releaseSegments, retained)
     }
     guard let created else {
+        // libmicrohttpd calls no free callback when it fails to create a response.
+        Unmanaged<SegmentsBox>.fromOpaque(retained).release()
         return .NO
     }
     defer { MHD_destroy_response(created) }
@@ -528,6 +548,21 @@ private func queue(_ response: ServerResponse, on connection: OpaquePointer) -> 
     }
     let status = (100...999).contains(response.status) ? response.status : 500
     return MHD_queue_response(connection, UInt32(status), created)
+}
+
+/// Keeps a response's segments alive until libmicrohttpd is done with them.
+private final class SegmentsBox {
+    let segments: [SharedBytes]
+
+    init(_ segments: [SharedBytes]) {
+        self.segments = segments
+    }
+}
+
+/// libmicrohttpd's free callback for a response made by `queue`: releases its ``SegmentsBox``.
+private func releaseSegments(_ cls: UnsafeMutableRawPointer?) {
+    guard let cls else { return }
+    Unmanaged<SegmentsBox>.fromOpaque(cls).release()
 }
 
 /// Collects name/value pairs of one kind in the order libmicrohttpd parsed them.

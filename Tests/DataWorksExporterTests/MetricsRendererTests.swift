@@ -170,7 +170,11 @@ import Testing
 
 @Suite struct RoutesTests {
     static let routes = Routes(telemetryPath: "/metrics", summary: "1 deployment(s) in 1 target(s)") { request in
-        Array("timeout=\(request.scrapeTimeoutSeconds.map { String($0) } ?? "none") format=\(request.format)".utf8)
+        [
+            SharedBytes(
+                "timeout=\(request.scrapeTimeoutSeconds.map { String($0) } ?? "none") format=\(request.format)".utf8
+            )
+        ]
     }
 
     @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async throws {
@@ -223,5 +227,53 @@ import Testing
         #expect(settings.budget(scrapeTimeout: nil) == .seconds(30))
         #expect(settings.budget(scrapeTimeout: .nan) == .seconds(30))
         #expect(settings.budget(scrapeTimeout: 0.2) == .milliseconds(100))
+    }
+}
+
+/// A snapshot's deployment families are rendered once per format and then served from the same bytes.
+@Suite struct RenderedDeploymentsTests {
+    static func snapshot() -> Snapshot {
+        let samples = (0..<3).map { index in
+            DeploymentSample(
+                key: DeploymentKey(regionId: "cn-zhangjiakou", project: .id(10000), deploymentId: 3_000_000 + index),
+                deployment: MetricsRendererTests.deployment(status: Int(index)),
+                lastSuccessTimestamp: 1_700_000_000,
+                fetchSucceeded: true
+            )
+        }
+        return Snapshot(deployments: samples, durationSeconds: 0.25, timeoutSeconds: 9.5)
+    }
+
+    @Test(arguments: [ExpositionFormat.text, .openMetrics])
+    func segmentsJoinToTheFullExposition(format: ExpositionFormat) async throws {
+        let snapshot = Self.snapshot()
+        let api = await APIMetrics().current
+        let renderer = MetricsRenderer()
+        let segments = try renderer.segments(snapshot: snapshot, api: api, includeProcessMetrics: false, format: format)
+        let full = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false, format: format)
+        #expect(segments.flatMap(\.array) == full)
+        #expect(segments[0].array == (try renderer.renderDeployments(snapshot, format: format)))
+    }
+
+    @Test func everyAnswerFromOneSnapshotSharesItsDeploymentBytes() async throws {
+        let snapshot = Self.snapshot()
+        let copy = snapshot
+        let api = await APIMetrics().current
+        let renderer = MetricsRenderer()
+        let first = try renderer.segments(snapshot: snapshot, api: api, includeProcessMetrics: false)
+        let second = try renderer.segments(snapshot: copy, api: api, includeProcessMetrics: false)
+        #expect(first[0] === second[0])
+        #expect(first[1] !== second[1])
+        let open = try renderer.segments(
+            snapshot: snapshot,
+            api: api,
+            includeProcessMetrics: false,
+            format: .openMetrics
+        )
+        #expect(open[0] !== first[0])
+        #expect(snapshot.renderedDeployments.keptCount == 2)
+        // Another snapshot with the same deployments renders its own.
+        let next = try renderer.segments(snapshot: Self.snapshot(), api: api, includeProcessMetrics: false)
+        #expect(next[0] !== first[0] && next[0].array == first[0].array)
     }
 }

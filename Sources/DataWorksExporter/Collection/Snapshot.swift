@@ -38,16 +38,19 @@ public struct DeploymentSample: Sendable {
 }
 
 /// The immutable result of one collection: every configured deployment in configuration order, and how the
-/// collection went.
+/// collection went. Its deployment families are rendered at most once per format, on first use, and shared by every
+/// copy of the snapshot.
 public struct Snapshot: Sendable {
     /// One entry per configured deployment, in configuration order.
-    public var deployments: [DeploymentSample]
+    public let deployments: [DeploymentSample]
     /// How long the collection took, in seconds (`dataworks_scrape_duration_seconds`).
-    public var durationSeconds: Double
+    public let durationSeconds: Double
     /// The time budget the collection had, in seconds (`dataworks_scrape_timeout_seconds`).
-    public var timeoutSeconds: Double
+    public let timeoutSeconds: Double
     /// How the collection spent the API quota.
-    public var budget: QuotaBudget
+    public let budget: QuotaBudget
+    /// The deployment families rendered from this snapshot, shared by its copies.
+    let renderedDeployments = RenderedDeployments()
 
     /// Creates a snapshot.
     public init(

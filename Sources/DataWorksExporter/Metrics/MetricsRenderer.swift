@@ -40,7 +40,8 @@ public struct MetricsRenderer: Sendable {
         }
     }
 
-    /// Renders every family.
+    /// Renders every family: ``renderDeployments(_:format:)`` followed by
+    /// ``renderSelfMetrics(snapshot:api:configReload:includeProcessMetrics:format:)``.
     ///
     /// - Parameters:
     ///   - snapshot: The deployments and the collection's duration and budget.
@@ -58,10 +59,52 @@ public struct MetricsRenderer: Sendable {
         includeProcessMetrics: Bool = true,
         format: ExpositionFormat = .text
     ) throws(ExpositionError) -> [UInt8] {
+        var bytes = try renderDeployments(snapshot, format: format)
+        bytes += try renderSelfMetrics(
+            snapshot: snapshot,
+            api: api,
+            configReload: configReload,
+            includeProcessMetrics: includeProcessMetrics,
+            format: format
+        )
+        return bytes
+    }
+
+    /// Renders the `dataworks_deployment_*` families, the part of an exposition that depends on the snapshot's
+    /// deployments only (and so can be rendered once per snapshot and served many times). Not a complete exposition:
+    /// ``renderSelfMetrics(snapshot:api:configReload:includeProcessMetrics:format:)`` follows it.
+    ///
+    /// - Parameters:
+    ///   - snapshot: The deployments.
+    ///   - format: The exposition format.
+    /// - Returns: UTF-8 exposition lines, about 1.4 KB per deployment.
+    /// - Throws: ``ExpositionError`` only on a programming error (an invalid metric or label name).
+    public func renderDeployments(
+        _ snapshot: Snapshot,
+        format: ExpositionFormat = .text
+    ) throws(ExpositionError) -> [UInt8] {
         // Reserved up front: a 10,000-deployment body (~14 MB) would otherwise grow through ~20 copies. Pages not
         // written are never resident, so overestimating costs address space only.
-        var writer = ExpositionWriter(format: format, capacity: 64 * 1_024 + snapshot.deployments.count * 1_536)
+        var writer = ExpositionWriter(format: format, capacity: snapshot.deployments.count * 1_536)
         try writeDeployments(snapshot, into: &writer)
+        return writer.bytes
+    }
+
+    /// Renders the families that follow the deployments and change on every scrape: API counters, collection,
+    /// budget, build info, configuration reload and process families; then ends the exposition (OpenMetrics'
+    /// `# EOF`).
+    ///
+    /// - Parameters: As for ``render(snapshot:api:configReload:includeProcessMetrics:format:)``.
+    /// - Returns: UTF-8 exposition lines, a few kilobytes.
+    /// - Throws: ``ExpositionError`` only on a programming error (an invalid metric or label name).
+    public func renderSelfMetrics(
+        snapshot: Snapshot,
+        api: APIMetrics.Values,
+        configReload: ConfigReloadStatus? = nil,
+        includeProcessMetrics: Bool = true,
+        format: ExpositionFormat = .text
+    ) throws(ExpositionError) -> [UInt8] {
+        var writer = ExpositionWriter(format: format, capacity: 16 * 1_024)
         try writeAPI(api, into: &writer)
         try writeCollection(snapshot, into: &writer)
         try writeBudget(snapshot.budget, into: &writer)

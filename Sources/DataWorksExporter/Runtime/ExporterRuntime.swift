@@ -88,7 +88,7 @@ final class ExporterRuntime: Sendable {
             summary: generation.summary,
             metrics: { [self] request in
                 let snapshot = await collector.snapshot(scrapeTimeout: request.scrapeTimeoutSeconds)
-                return try MetricsRenderer().render(
+                return try MetricsRenderer().segments(
                     snapshot: snapshot,
                     api: await apiMetrics.current,
                     configReload: reloadStatus,

@@ -25,9 +25,9 @@ public struct Routes: Sendable {
 
     /// The path that serves metrics, e.g. `/metrics`.
     public var telemetryPath: String
-    /// Produces the body of a metrics answer, complete in the requested format; an error is the exporter's own fault
-    /// and answers 500.
-    public var metrics: @Sendable (_ request: MetricsRequest) async throws -> [UInt8]
+    /// Produces the body of a metrics answer, complete in the requested format, as pieces sent one after the other
+    /// without a copy; an error is the exporter's own fault and answers 500.
+    public var metrics: @Sendable (_ request: MetricsRequest) async throws -> [SharedBytes]
     /// What the landing page says about the configuration, e.g. `4 deployments in 1 target`.
     public var summary: String
     /// More endpoints by path (e.g. `/probe`, `/-/reload`); each checks its own methods.
@@ -37,7 +37,7 @@ public struct Routes: Sendable {
     public init(
         telemetryPath: String,
         summary: String,
-        metrics: @escaping @Sendable (_ request: MetricsRequest) async throws -> [UInt8],
+        metrics: @escaping @Sendable (_ request: MetricsRequest) async throws -> [SharedBytes],
         additional: [String: @Sendable (ServerRequest) async -> ServerResponse] = [:]
     ) {
         self.telemetryPath = telemetryPath
@@ -69,7 +69,7 @@ public struct Routes: Sendable {
                 var response = ServerResponse(
                     status: 200,
                     headers: [("Content-Type", format.contentType), ("Vary", "Accept")],
-                    body: body
+                    segments: body
                 )
                 response.isCompressible = true
                 return response
