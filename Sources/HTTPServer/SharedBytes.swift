@@ -25,7 +25,14 @@ public final class SharedBytes: Sendable {
     /// - Parameter bytes: The bytes, of any length.
     public init(_ bytes: some Collection<UInt8>) {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-        _ = storage.initializeMemory(as: UInt8.self, from: bytes)
+        // One memcpy for arrays and other contiguous collections; element by element otherwise.
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { [storage] source in
+            storage.copyMemory(from: UnsafeRawBufferPointer(source))
+            return true
+        }
+        if copied == nil {
+            _ = storage.initializeMemory(as: UInt8.self, from: bytes)
+        }
     }
 
     deinit {
