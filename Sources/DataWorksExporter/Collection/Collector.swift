@@ -169,7 +169,9 @@ public actor Collector {
             task.cancel()
         }
         inFlight = nil
-        cached = (snapshot, clock.now)
+        // Kept only when a later scrape may reuse it (interval mode, or scrape mode with a cache_ttl): a snapshot
+        // holds its rendered deployment families (~1.4 KB per deployment) once served.
+        cached = settings.mode == .interval || settings.cacheTTL > .zero ? (snapshot, clock.now) : nil
         return snapshot
     }
 
