@@ -93,7 +93,9 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer"]),
+        // A raw TCP connection to 127.0.0.1 for tests and the HTTP fuzzer; not shipped.
+        .target(name: "LoopbackSocket", path: "Tests/Support/LoopbackSocket"),
+        .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer", "LoopbackSocket"]),
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
         .testTarget(
             name: "ArtifactTests",
@@ -116,7 +118,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue"]
+            dependencies: [
+                "CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue", "LoopbackSocket",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
@@ -153,7 +157,7 @@ if Context.environment["DATAWORKS_FUZZ"] == "1" {
         ),
         .executableTarget(
             name: "fuzz-http-request",
-            dependencies: ["DataWorksExporter", "FuzzDriver", "HTTPServer"],
+            dependencies: ["DataWorksExporter", "FuzzDriver", "HTTPServer", "LoopbackSocket"],
             path: "Fuzz/HTTPRequest",
             swiftSettings: fuzzFlags,
             linkerSettings: fuzzLinkerFlags

@@ -1,7 +1,7 @@
 import DataWorksExporter
 import FuzzDriver
-import Glibc
 import HTTPServer
+import LoopbackSocket
 
 /// The exporter's routes behind a real libmicrohttpd server on a free loopback port, started once.
 private let server: HTTPServer? = {
@@ -19,25 +19,11 @@ private let server: HTTPServer? = {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTPRequest(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     guard let port = server?.ports.first else { return 0 }
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { return 0 }
-    defer { close(socket) }
-    var timeout = timeval(tv_sec: 1, tv_usec: 0)
-    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { return 0 }
-    _ = send(socket, data, count, Int32(MSG_NOSIGNAL))
-    shutdown(socket, Int32(SHUT_WR))
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while recv(socket, &buffer, buffer.count, 0) > 0 {}
+    guard let socket = try? LoopbackSocket(port: port, receiveTimeout: 1) else { return 0 }
+    socket.send(UnsafeRawBufferPointer(start: data, count: count))
+    socket.endSending()
+    _ = socket.receiveAll()
+    socket.close()
     return 0
 }
 

@@ -2,6 +2,7 @@ import CurlClient
 import Foundation
 import Glibc
 import HTTPServer
+import LoopbackSocket
 import Testing
 
 /// gzip answers: `Accept-Encoding` negotiation, zlib compression, headers, and what reaches a client.
@@ -170,32 +171,15 @@ struct RawError: Error {
 }
 
 private func blockingExchange(port: Int, request: String) throws -> [UInt8] {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { throw RawError(message: "socket: errno \(errno)") }
-    defer { close(socket) }
-    var wait = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard connected == 0 else { throw RawError(message: "connect: errno \(errno)") }
-    let bytes = Array(request.utf8)
-    guard send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+    let socket = try LoopbackSocket(port: port)
+    guard socket.send(request) == request.utf8.count else {
         throw RawError(message: "send: errno \(errno)")
     }
     var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 16 << 10)
     while true {
-        let count = recv(socket, &buffer, buffer.count, 0)
-        if count == 0 { return received }
-        guard count > 0 else { throw RawError(message: "recv: errno \(errno)") }
-        received.append(contentsOf: buffer[..<count])
+        guard let chunk = socket.receive() else { throw RawError(message: "recv: errno \(errno)") }
+        if chunk.isEmpty { return received }
+        received += chunk
     }
 }
 

@@ -2,6 +2,7 @@ import CurlClient
 import Foundation
 import Glibc
 import HTTPServer
+import LoopbackSocket
 import Testing
 
 /// Limits that keep a reachable server safe: header and URL sizes, clients that never finish their headers.
@@ -42,28 +43,14 @@ import Testing
 
     @Test func clientThatNeverFinishesItsHeadersIsDisconnected() async throws {
         let server = try Self.server(connectionTimeout: 1)
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(socket >= 0)
-        defer { close(socket) }
         // Wait at most 10 s for the server to hang up; without the timeout the read times out instead.
-        var wait = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(server.ports[0]).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
-        let partial = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
-        #expect(send(socket, partial, partial.count, Int32(MSG_NOSIGNAL)) == partial.count)
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let received = recv(socket, &buffer, buffer.count, 0)
-        // 0: the server closed the connection (orderly shutdown), as the idle timeout does.
-        #expect(received == 0, "recv returned \(received), errno \(errno)")
+        let socket = try LoopbackSocket(port: server.ports[0], receiveTimeout: 10)
+        let partial = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        #expect(socket.send(partial) == partial.utf8.count)
+        let received = socket.receive(upTo: 512)
+        // Empty: the server closed the connection (orderly shutdown), as the idle timeout does.
+        #expect(received == [], "recv returned \(String(describing: received)), errno \(errno)")
+        socket.close()
         await server.stop()
     }
 }

@@ -2,11 +2,8 @@ import CurlClient
 import DataWorksExporter
 import DataWorksSimulator
 import Foundation
+import LoopbackSocket
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct WebLimitsTests {
     /// With `--web.max-requests 1`, a second scrape while one is in flight gets 503 at once; the first one still
@@ -66,24 +63,12 @@ import Glibc
     }
 }
 
-/// A TCP connection to 127.0.0.1 that sends nothing.
+/// A TCP connection to 127.0.0.1 that sends nothing until told to.
 final class RawConnection: @unchecked Sendable {
-    private var socket: Int32
+    private let socket: LoopbackSocket
 
     init(port: Int) throws {
-        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard socket >= 0, connected == 0 else {
-            throw ExporterProcessError(message: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
-        }
+        socket = try LoopbackSocket(port: port, receiveTimeout: 10)
     }
 
     /// Sends a keep-alive `GET path` and returns the answer (empty when none came within 10 s).
@@ -94,17 +79,13 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends `text` as is.
     func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = Glibc.send(socket, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+        socket.send(text)
     }
 
     /// Reads one answer: the head, then `Content-Length` bytes of body (or until the server closes); gives up after
     /// 10 s without data.
     func readAnswer() -> String {
-        var wait = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
         while true {
             let text = String(decoding: received, as: UTF8.self)
             if let headEnd = text.range(of: "\r\n\r\n") {
@@ -115,18 +96,12 @@ final class RawConnection: @unchecked Sendable {
                     return text
                 }
             }
-            let count = recv(socket, &buffer, buffer.count, 0)
-            guard count > 0 else { return String(decoding: received, as: UTF8.self) }
-            received += buffer[..<count]
+            guard let chunk = socket.receive(), !chunk.isEmpty else { return String(decoding: received, as: UTF8.self) }
+            received += chunk
         }
     }
 
     func close() {
-        if socket >= 0 {
-            Glibc.close(socket)
-            socket = -1
-        }
+        socket.close()
     }
-
-    deinit { close() }
 }

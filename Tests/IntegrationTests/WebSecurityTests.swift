@@ -4,6 +4,7 @@ import DataWorksExporter
 import DataWorksSimulator
 import Foundation
 import HTTPServer
+import LoopbackSocket
 import Testing
 
 /// `--web.config.file` end to end: the exporter with TLS, client certificates, basic auth and extra headers, asked
@@ -310,24 +311,10 @@ func withWebExporter(
 
 /// Connects to 127.0.0.1:`port`, writes `bytes`, ends its side, reads until the server closes (or 5 s pass), closes.
 func sendRaw(_ bytes: [UInt8], port: Int) throws {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    try #require(socket >= 0)
-    defer { close(socket) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    try #require(connected == 0)
-    _ = bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    let socket = try LoopbackSocket(port: port, receiveTimeout: 5)
+    socket.send(bytes)
     // End of input: the server sees a handshake cut short.
-    shutdown(socket, Int32(SHUT_WR))
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while recv(socket, &buffer, buffer.count, 0) > 0 {}
+    socket.endSending()
+    _ = socket.receiveAll()
+    socket.close()
 }
