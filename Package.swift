@@ -82,6 +82,14 @@ let package = Package(
                 "LockedValue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The toolchain's lld with packed relative relocations (DT_RELR, glibc 2.36+): ~16 KB of relocations
+            // instead of ~2 MB that every start reads and keeps resident (BENCHMARKS.md, memory).
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                    .when(platforms: [.linux])
+                )
             ]
         ),
         // The quota benchmark (scripts/bench-quota); not part of the test suite.
