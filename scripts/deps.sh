@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcrypt-dev zlib1g-dev libxml2 prometheus openssl
     python3-prometheus-client)
-[ "${1:-}" = "--with-bench" ] && packages+=(wrk curl nginx linux-perf)
+[ "${1:-}" = "--with-bench" ] && packages+=(wrk curl nginx linux-perf bc time)
 
 missing=()
 for package in "${packages[@]}"; do

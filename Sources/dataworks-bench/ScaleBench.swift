@@ -86,7 +86,7 @@ enum ScaleBench {
                     + " = \(Bench.format(seconds / Double(series) * 1e9, 0)) ns/series"
                     + " = \(Bench.format(Double(body.count) / seconds / 1e6, 0)) MB/s"
                     + " | reference: memcpy of the same bytes \(Bench.format(copySeconds * 1e6, 1)) µs"
-                    + " (render = \(Bench.format(seconds / copySeconds, 0))× copy) [\(sink % 2)]"
+                    + " (render = \(Bench.format(seconds / copySeconds, 0))× copy) [sink \(sink % 2): keeps the copy]"
             )
         }
         if let small = perSeries[1_000], let large = perSeries[10_000] {
