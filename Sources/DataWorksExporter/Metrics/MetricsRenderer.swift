@@ -181,50 +181,32 @@ public struct MetricsRenderer: Sendable {
             )
         }
 
-        try writer.family(
+        try writeGauge(
             "dataworks_deployment_create_timestamp_seconds",
-            type: .gauge,
-            help: "When the deployment was created (CreateTime), in seconds since the Unix epoch."
-        )
-        for (key, deployment) in withData {
-            if let createTime = deployment.createTime {
-                try writer.sample(
-                    "dataworks_deployment_create_timestamp_seconds",
-                    labels: key,
-                    value: Double(createTime) / 1_000
-                )
-            }
+            help: "When the deployment was created (CreateTime), in seconds since the Unix epoch.",
+            for: withData,
+            into: &writer
+        ) { deployment in
+            deployment.createTime.map { Double($0) / 1_000 }
         }
-
-        try writer.family(
+        try writeGauge(
             "dataworks_deployment_execute_timestamp_seconds",
-            type: .gauge,
             help:
-                "When the deployment was executed (ExecuteTime), in seconds since the Unix epoch; absent until executed."
-        )
-        for (key, deployment) in withData {
-            if let executeTime = deployment.executeTime, executeTime > 0 {
-                try writer.sample(
-                    "dataworks_deployment_execute_timestamp_seconds",
-                    labels: key,
-                    value: Double(executeTime) / 1_000
-                )
-            }
+                "When the deployment was executed (ExecuteTime), in seconds since the Unix epoch; absent until executed.",
+            for: withData,
+            into: &writer
+        ) { deployment in
+            deployment.executeTime.flatMap { $0 > 0 ? Double($0) / 1_000 : nil }
         }
-
-        try writer.family(
+        try writeGauge(
             "dataworks_deployment_execution_latency_seconds",
-            type: .gauge,
-            help: "ExecuteTime minus CreateTime of the deployment, in seconds; absent until executed."
-        )
-        for (key, deployment) in withData {
-            if let executeTime = deployment.executeTime, executeTime > 0, let createTime = deployment.createTime {
-                try writer.sample(
-                    "dataworks_deployment_execution_latency_seconds",
-                    labels: key,
-                    value: Double(executeTime - createTime) / 1_000
-                )
-            }
+            help: "ExecuteTime minus CreateTime of the deployment, in seconds; absent until executed.",
+            for: withData,
+            into: &writer
+        ) { deployment in
+            guard let executeTime = deployment.executeTime, executeTime > 0, let createTime = deployment.createTime
+            else { return nil }
+            return Double(executeTime - createTime) / 1_000
         }
 
         try writer.family(
@@ -268,6 +250,23 @@ public struct MetricsRenderer: Sendable {
                 labels: key.adding("error_message", Self.truncated(deployment.errorMessage ?? "")),
                 value: 1
             )
+        }
+    }
+
+    /// A gauge family with one sample per deployment for which `value` gives a number (a deployment without one is
+    /// left out).
+    private func writeGauge(
+        _ name: String,
+        help: String,
+        for deployments: [(Labels, Deployment)],
+        into writer: inout ExpositionWriter,
+        value: (Deployment) -> Double?
+    ) throws(ExpositionError) {
+        try writer.family(name, type: .gauge, help: help)
+        for (key, deployment) in deployments {
+            if let value = value(deployment) {
+                try writer.sample(name, labels: key, value: value)
+            }
         }
     }
 
