@@ -31,25 +31,27 @@ struct ResponseDecoderTests {
         )
     }
 
+    /// The deployment of the `get-deployment-success` samples (JSON and XML differ only in ErrorMessage).
+    static func sampleDeployment(errorMessage: String) -> Deployment {
+        Deployment(
+            name: "ods_user_info_d-2020-07-04_200300000001",
+            creatorId: "200300000001",
+            handlerId: "200300000001",
+            createTime: 1_593_877_765_000,
+            executeTime: 1_593_877_765_000,
+            status: 1,
+            errorMessage: errorMessage,
+            fromEnvironment: 0,
+            toEnvironment: 1
+        )
+    }
+
     @Test func successSample() throws {
         let decoded = try ResponseDecoder.decodeGetDeployment(try fixture(200, "get-deployment-success.json"))
         #expect(decoded.requestId == "0000-ABCD-EFG0001")
         #expect(decoded.httpStatusCode == 200)
         #expect(decoded.success == true)
-        #expect(
-            decoded.deployment
-                == Deployment(
-                    name: "ods_user_info_d-2020-07-04_200300000001",
-                    creatorId: "200300000001",
-                    handlerId: "200300000001",
-                    createTime: 1_593_877_765_000,
-                    executeTime: 1_593_877_765_000,
-                    status: 1,
-                    errorMessage: "Succeeded",
-                    fromEnvironment: 0,
-                    toEnvironment: 1
-                )
-        )
+        #expect(decoded.deployment == Self.sampleDeployment(errorMessage: "Succeeded"))
         #expect(decoded.deployedItems == [DeployedItem(fileId: 100_001, fileVersion: 3, status: 1)])
     }
 
@@ -99,20 +101,7 @@ struct ResponseDecoderTests {
         #expect(decoded.requestId == "0000-ABCD-EFG0001")
         #expect(decoded.httpStatusCode == 200)
         #expect(decoded.success == true)
-        #expect(
-            decoded.deployment
-                == Deployment(
-                    name: "ods_user_info_d-2020-07-04_200300000001",
-                    creatorId: "200300000001",
-                    handlerId: "200300000001",
-                    createTime: 1_593_877_765_000,
-                    executeTime: 1_593_877_765_000,
-                    status: 1,
-                    errorMessage: "success",
-                    fromEnvironment: 0,
-                    toEnvironment: 1
-                )
-        )
+        #expect(decoded.deployment == Self.sampleDeployment(errorMessage: "success"))
     }
 
     @Test func xmlDeployedItemsAndErrorPage() throws {
