@@ -10,6 +10,15 @@ import Testing
 /// `--web.config.file` end to end: the exporter with TLS, client certificates, basic auth and extra headers, asked
 /// by libcurl over loopback with certificates the test makes.
 @Suite struct WebSecurityTests {
+    /// TLS that requires a client certificate signed by the test CA.
+    static let verifiedClientCertificates = """
+        tls_server_config:
+          cert_file: server.crt
+          key_file: server.key
+          client_auth_type: RequireAndVerifyClientCert
+          client_ca_file: ca.crt
+        """
+
     /// A bcrypt hash (cost 4, to keep the tests fast) of `Self.password`.
     static let password = "s3cret: with colon"
     static let hash = PasswordHash.crypt(password: password, setting: "$2b$04$abcdefghijklmnopqrstuu") ?? ""
@@ -118,14 +127,7 @@ import Testing
     @Test func requireAndVerifyClientCertAcceptsOnlyCertificatesOfTheClientCA() async throws {
         let pki = try TestCertificates.make()
         defer { pki.remove() }
-        let yaml = """
-            tls_server_config:
-              cert_file: server.crt
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.crt
-            """
-        try await withWebExporter(yaml, pki: pki) { (server: WebExporter) async throws in
+        try await withWebExporter(Self.verifiedClientCertificates, pki: pki) { (server: WebExporter) async throws in
             for version in [TLSOptions.Version.tls12, .tls13] {
                 let good = TLSOptions(
                     caFile: pki.caFile,
@@ -193,14 +195,7 @@ import Testing
     @Test func failedHandshakesDoNotTakeTheServerDown() async throws {
         let pki = try TestCertificates.make()
         defer { pki.remove() }
-        let yaml = """
-            tls_server_config:
-              cert_file: server.crt
-              key_file: server.key
-              client_auth_type: RequireAndVerifyClientCert
-              client_ca_file: ca.crt
-            """
-        try await withWebExporter(yaml, pki: pki) { (server: WebExporter) async throws in
+        try await withWebExporter(Self.verifiedClientCertificates, pki: pki) { (server: WebExporter) async throws in
             let good = TLSOptions(
                 caFile: pki.caFile,
                 clientCertificateFile: pki.clientCertificateFile,
