@@ -310,21 +310,7 @@ enum OpenMetricsParser {
             check.terminationStatus == 0,
             "python3-prometheus-client is not installed: apt-get install -y python3-prometheus-client"
         )
-        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("openmetrics-\(UUID())")
-        try Data(exposition).write(to: inputURL)
-        defer { try? FileManager.default.removeItem(at: inputURL) }
-        let input = try FileHandle(forReadingFrom: inputURL)
-        defer { try? input.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script]
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Promtool.run(python, ["-c", script], input: exposition)
+        return (result.status, result.output)
     }
 }

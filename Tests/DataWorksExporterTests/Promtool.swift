@@ -15,19 +15,25 @@ enum Promtool {
 
     /// Feeds `exposition` to `promtool check metrics` on its standard input and returns its exit status and
     /// combined output.
+    static func checkMetrics(_ exposition: [UInt8], promtool: String) throws -> Result {
+        try run(promtool, ["check", "metrics"], input: exposition)
+    }
+
+    /// Runs `executable` with `arguments`, `input` on its standard input, and returns its exit status and combined
+    /// standard output and error.
     ///
     /// The input comes from a temporary file rather than a pipe we write to: with a pipe, a test that blocks
     /// on the output while another task writes the input can starve on a 2-core cooperative pool.
-    static func checkMetrics(_ exposition: [UInt8], promtool: String) throws -> Result {
-        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("promtool-input-\(UUID())")
-        try Data(exposition).write(to: inputURL)
+    static func run(_ executable: String, _ arguments: [String], input bytes: [UInt8]) throws -> Result {
+        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("process-input-\(UUID())")
+        try Data(bytes).write(to: inputURL)
         defer { try? FileManager.default.removeItem(at: inputURL) }
         let input = try FileHandle(forReadingFrom: inputURL)
         defer { try? input.close() }
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
