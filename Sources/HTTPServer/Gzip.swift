@@ -15,7 +15,7 @@ public enum Gzip {
 
     /// The member header (RFC 1952, §2.3): magic `1f 8b`, method 8 (deflate), no flags, no modification time, no
     /// extra flags, operating system 255 (unknown).
-    static let header: [UInt8] = [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff]
+    static let header = SharedBytes([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff] as [UInt8])
 
     /// A final, empty block with fixed Huffman codes (`BFINAL` 1, `BTYPE` 01, end-of-block code 0000000): it ends a
     /// deflate stream whose blocks so far end on a byte boundary.
@@ -37,7 +37,7 @@ public enum Gzip {
     /// - Returns: The pieces of the gzip stream, or `nil` if zlib could not start (out of memory) or a piece is too
     ///   large.
     public static func compress(segments pieces: [SharedBytes]) -> [SharedBytes]? {
-        var output = [SharedBytes(header)]
+        var output = [header]
         var crc = crc32(0, nil, 0)
         var length: UInt64 = 0
         for piece in pieces where piece.count > 0 {
