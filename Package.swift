@@ -128,7 +128,8 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue", "LoopbackSocket",
-            ]
+            ],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
