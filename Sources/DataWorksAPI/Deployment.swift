@@ -16,7 +16,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
     /// `ExecuteTime`: execution time, epoch milliseconds.
     public var executeTime: Int64?
     /// `Status`: 0 ready, 1 success, 2 failure (6 rejected in ListDeployments).
-    public var status: Int?
+    public var status: DeploymentStatus?
     /// `ErrorMessage`: meaningful only when `Status` is 2.
     public var errorMessage: String?
     /// `FromEnvironment`: 0 local, 1 development.
@@ -34,7 +34,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
         handlerId: String? = nil,
         createTime: Int64? = nil,
         executeTime: Int64? = nil,
-        status: Int? = nil,
+        status: DeploymentStatus? = nil,
         errorMessage: String? = nil,
         fromEnvironment: Int? = nil,
         toEnvironment: Int? = nil,

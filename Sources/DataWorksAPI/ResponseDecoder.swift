@@ -180,7 +180,7 @@ public enum ResponseDecoder {
             handlerId: try fields.identifier(handlerKey),
             createTime: try fields.int64("CreateTime"),
             executeTime: try fields.int64("ExecuteTime"),
-            status: try fields.int("Status"),
+            status: try fields.int("Status").map(DeploymentStatus.init(code:)),
             errorMessage: try fields.string("ErrorMessage"),
             fromEnvironment: try fields.int("FromEnvironment"),
             toEnvironment: try fields.int("ToEnvironment"),

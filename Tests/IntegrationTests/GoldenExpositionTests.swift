@@ -97,7 +97,8 @@ import Testing
         let collector = Collector(
             client: client,
             targets: config.targets,
-            settings: Collector.Settings(collector: config.collector, dataworks: config.dataworks),
+            settings: config.collector,
+            concurrency: config.dataworks.concurrency,
             logger: logger,
             apiMetrics: apiMetrics,
             wallClock: { now.withLock { $0 } }

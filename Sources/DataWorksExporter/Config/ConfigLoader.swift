@@ -201,7 +201,7 @@ struct ConfigParser {
         }
         var result: [Target] = []
         // First occurrence of every deployment ID, per region and project.
-        var seen: [String: [Int64: Node]] = [:]
+        var seen: [Workspace: [Int64: Node]] = [:]
         for item in items {
             let target = try target(item, seen: &seen)
             result.append(target)
@@ -209,7 +209,7 @@ struct ConfigParser {
         return result
     }
 
-    func target(_ node: Node, seen: inout [String: [Int64: Node]]) throws(ConfigError) -> Target {
+    func target(_ node: Node, seen: inout [Workspace: [Int64: Node]]) throws(ConfigError) -> Target {
         let allowed = ["region_id", "project_id", "project_identifier", "deployment_ids", "discover"]
         let entries = try mapping(node, what: "a target", allowed: allowed)
         func find(_ key: String) -> Entry? { entries.first { $0.key == key } }
@@ -267,12 +267,12 @@ struct ConfigParser {
         if idNodes.isEmpty, discovery == nil {
             throw error(.invalidValue, at: idsEntry.value, "deployment_ids must list at least one deployment ID")
         }
-        let groupKey = regionId + "\u{0}" + project.description + (project.isId ? "#id" : "#identifier")
+        let workspace = Workspace(regionId: regionId, project: project)
         var ids: [Int64] = []
         ids.reserveCapacity(idNodes.count)
         for idNode in idNodes {
             let id = try integer(idNode, key: "deployment ID", in: 1...Int64.max, what: "a positive int64")
-            if let first = seen[groupKey]?[id] {
+            if let first = seen[workspace]?[id] {
                 let where_ = first.mark.map { "line \($0.line), column \($0.column)" } ?? "earlier"
                 throw error(
                     .duplicateDeploymentId,
@@ -281,10 +281,10 @@ struct ConfigParser {
                         + "first at \(where_)"
                 )
             }
-            seen[groupKey, default: [:]][id] = idNode
+            seen[workspace, default: [:]][id] = idNode
             ids.append(id)
         }
-        return Target(regionId: regionId, project: project, deploymentIds: ids, discovery: discovery)
+        return Target(workspace: workspace, deploymentIds: ids, discovery: discovery)
     }
 
     func discovery(_ node: Node) throws(ConfigError) -> Discovery {
@@ -300,10 +300,9 @@ struct ConfigParser {
                 guard case .sequence(let items) = entry.value, !items.isEmpty else {
                     throw wrongType(entry.value, expected: "a non-empty list of statuses", key: "statuses")
                 }
-                let names: [String: Int] = ["ready": 0, "success": 1, "failure": 2, "rejected": 6]
-                var statuses: [Int] = []
+                var statuses: [DeploymentStatus] = []
                 for item in items {
-                    guard case .scalar(let scalar) = item, let code = names[scalar.string] else {
+                    guard case .scalar(let scalar) = item, let code = DeploymentStatus(name: scalar.string) else {
                         throw error(
                             .invalidValue,
                             at: item,
@@ -606,14 +605,5 @@ struct ConfigParser {
         }
         let column = String(decoding: utf8[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
         return (line, column)
-    }
-}
-
-extension ProjectReference {
-    fileprivate var isId: Bool {
-        if case .id = self {
-            return true
-        }
-        return false
     }
 }
