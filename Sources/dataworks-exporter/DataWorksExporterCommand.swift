@@ -132,7 +132,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                     )
                 }
             } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                // Every problem of the file, one a line.
+                FileHandle.standardError.write(Data(error.all.map { "\($0)\n" }.joined().utf8))
                 throw ExitCode(1)
             }
             return
