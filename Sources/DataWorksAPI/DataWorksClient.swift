@@ -169,9 +169,12 @@ public final class DataWorksClient: Sendable {
     }
 
     /// Sends `action` with `parameters` and decodes the answer with `decode`, retrying retryable failures with full
-    /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce.
+    /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce. `version` and `placement`
+    /// default to 2020-05-18 with a form body.
     func call<Answer>(
         action: String,
+        version: APIVersion = .v2020_05_18,
+        placement: ParameterPlacement = .formBody,
         regionId: String,
         parameters: [String: String],
         deadline: ContinuousClock.Instant,
@@ -198,6 +201,8 @@ public final class DataWorksClient: Sendable {
             let credentials = try await credentialsProvider.credentials()
             let request = makeRequest(
                 action: action,
+                version: version,
+                placement: placement,
                 endpoint: endpoint,
                 parameters: parameters,
                 credentials: credentials,
@@ -264,6 +269,8 @@ public final class DataWorksClient: Sendable {
     /// Signs one attempt with the current time and a fresh nonce.
     func makeRequest(
         action: String,
+        version: APIVersion = .v2020_05_18,
+        placement: ParameterPlacement = .formBody,
         endpoint: Endpoint,
         parameters: [String: String],
         credentials: Credentials,
@@ -281,8 +288,10 @@ public final class DataWorksClient: Sendable {
         var request = SignedRequestBuilder.build(
             action: action,
             parameters: parameters,
+            placement: placement,
             context: context,
-            signatureVersion: configuration.signatureVersion
+            signatureVersion: configuration.signatureVersion,
+            version: version.rawValue
         ).request
         request.connectTimeout = min(configuration.connectTimeout, timeout)
         request.timeout = timeout
