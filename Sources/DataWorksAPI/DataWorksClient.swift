@@ -33,8 +33,9 @@ public enum ProjectReference: Sendable, Hashable, CustomStringConvertible {
     public var description: String { parameter.value }
 }
 
-/// Calls the DataWorks OpenAPI (version 2020-05-18): signs each attempt afresh, sends it through libcurl,
-/// decodes the answer, and retries retryable failures while the deadline allows.
+/// Calls the DataWorks OpenAPI: signs each attempt afresh, sends it through libcurl, decodes the answer, and retries
+/// retryable failures while the deadline allows. Deployment packages speak 2020-05-18 (here); pipeline runs speak
+/// 2024-05-18 (`DataWorksClient+PipelineRuns.swift`).
 ///
 /// Thread safety: every method may be called from any task.
 public final class DataWorksClient: Sendable {
@@ -76,8 +77,9 @@ public final class DataWorksClient: Sendable {
         }
     }
 
-    /// The API version this client speaks.
-    public static let apiVersion = "2020-05-18"
+    /// The API version of the deployment-package calls (`GetDeployment`, `ListDeployments`); the pipeline-run calls
+    /// send ``APIVersion/v2024_05_18``.
+    public static let apiVersion = APIVersion.v2020_05_18.rawValue
 
     /// The settings this client runs with.
     public let configuration: Configuration

@@ -2,7 +2,9 @@ import DataWorksAPI
 import Foundation
 import HTTPServer
 
-/// A local DataWorks OpenAPI (2020-05-18) that serves `GetDeployment` and `ListDeployments` over libmicrohttpd.
+/// A local DataWorks OpenAPI that serves `GetDeployment` and `ListDeployments` (2020-05-18) and the six pipeline-run
+/// reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
+/// `SimulatorHandler+PipelineRuns.swift`) over libmicrohttpd.
 ///
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed

@@ -184,7 +184,7 @@ extension SimulatorHandler {
             }
             data["RequestId"] = requestId
             body = ["RequestId": requestId, "Success": true, "Data": data]
-        default:
+        case .listCrossProjectPipelineRunItems:
             guard let id = call.parameters["PipelineRunId"] else { return missingId("PipelineRunId") }
             if let answer = await pipelineRunFault(id: id, call) { return answer }
             guard let run = await crossProjectRun(id, projectId) else { return unknownId("PipelineRunId", id) }
@@ -192,6 +192,8 @@ extension SimulatorHandler {
             var data = page(run.items(at: now), call, key: "PipelineRunItems", Self.fields(of:))
             data["RequestId"] = requestId
             body = ["RequestId": requestId, "Success": true, "Data": data]
+        default:
+            return nil
         }
         return call.wantsXML ? xml(root: call.action + "Response", body) : json(body)
     }
