@@ -289,8 +289,10 @@ def deployments():
     layout.add(
         stat(
             "Stale > 15m",
-            "Deployments not fetched successfully for more than 15 minutes.",
-            f"count(time() - max by ({ID}) (dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}}) > 900)"
+            "Deployments whose last refresh failed and whose last good data is more than 15 minutes old (as the "
+            "DataWorksDeploymentDataStale alert); a finished deployment that is not due yet is not stale.",
+            f"count(max by ({ID}) (dataworks_deployment_fetch_success{{{DEP}}}) == 0 unless on ({ID}) "
+            f"(time() - max by ({ID}) (dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}}) <= 900))"
             " or vector(0)",
             thresholds=orange_at_one,
         ),
