@@ -213,6 +213,21 @@ import Testing
             #expect(!result.isEmpty, "DataWorksDeploymentFailed was never pending")
         }
 
+        // The walk-through's links to the Prometheus web UI (README, the demo's prometheus.yml) answer on this
+        // Prometheus (Debian's has only the classic UI) and show the alert.
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let demo = try String(contentsOf: root.appendingPathComponent("examples/demo/prometheus.yml"), encoding: .utf8)
+        let links = (readme + demo).matches(of: try Regex(#"http://127\.0\.0\.1:9090(/[A-Za-z0-9/_.-]*)"#))
+            .compactMap { $0.output[1].substring.map(String.init) }
+        #expect(links.contains("/classic/alerts"), "\(links)")
+        for link in Set(links) {
+            let response = try await client.send(HTTPRequest(method: "GET", url: prometheus.url + link))
+            #expect(response.status == 200, "\(link) answers \(response.status) on this Prometheus")
+            if link.hasSuffix("alerts") && !link.hasPrefix("/api/") {
+                #expect(String(decoding: response.body, as: UTF8.self).contains("DataWorksDeploymentFailed"), "\(link)")
+            }
+        }
+
         // The release waiting in ready for two hours fires too.
         let stuck = try await prometheus.poll("DataWorksDeploymentStuck to fire", client: client) {
             try await prometheus.alerts(named: "DataWorksDeploymentStuck", client: client).first {
