@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "DataWorksExporterTests",
             dependencies: [
-                "DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue",
+                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -83,7 +83,7 @@ public final class DataWorksClient: Sendable {
 
     /// The settings this client runs with.
     public let configuration: Configuration
-    private let transport: CurlHTTPClient
+    private let transport: any HTTPTransport
     private let credentialsProvider: any CredentialsProvider
     private let observer: (any APIRequestObserver)?
     private let rateLimiter: RateLimiter?
@@ -102,7 +102,7 @@ public final class DataWorksClient: Sendable {
     public init(
         configuration: Configuration,
         credentialsProvider: any CredentialsProvider,
-        transport: CurlHTTPClient,
+        transport: any HTTPTransport,
         observer: (any APIRequestObserver)? = nil,
         rateLimiter: RateLimiter? = nil,
         logger: Logger = Logger(label: "dataworks.api")

@@ -22,7 +22,8 @@ public final class DataWorksSimulator: Sendable {
     public static let accessKeySecret = "simulator-secret-0000000000000000"
 
     let state: SimulatorState
-    private let server: HTTPServer
+    /// `nil` for an in-memory simulator (``init(inMemory:pipelineRuns:crossProjectPipelineRuns:)``).
+    private let server: HTTPServer?
 
     /// Starts serving on `listenAddress` (a loopback address; port 0 picks a free one).
     ///
@@ -32,7 +33,7 @@ public final class DataWorksSimulator: Sendable {
     ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
     ///   - listenAddress: `127.0.0.1:0` by default.
     /// - Throws: `ServerError` when the address cannot be bound.
-    public init(
+    public convenience init(
         deployments: [SimulatedDeployment],
         pipelineRuns: [SimulatedPipelineRun] = [],
         crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
@@ -42,14 +43,19 @@ public final class DataWorksSimulator: Sendable {
             deployments: deployments,
             pipelineRunState: PipelineRunState(runs: pipelineRuns, crossProjectRuns: crossProjectPipelineRuns)
         )
-        self.state = state
-        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress])) { request in
+        let server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress])) { request in
             await SimulatorHandler(state: state).handle(request)
         }
+        self.init(state: state, server: server)
+    }
+
+    init(state: SimulatorState, server: HTTPServer?) {
+        self.state = state
+        self.server = server
     }
 
     /// The port the simulator listens on.
-    public var port: Int { server.ports.first ?? 0 }
+    public var port: Int { server?.ports.first ?? 0 }
 
     /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234`.
     public var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -110,7 +116,7 @@ public final class DataWorksSimulator: Sendable {
 
     /// Stops serving. Idempotent.
     public func stop() async {
-        await server.stop()
+        await server?.stop()
     }
 }
 

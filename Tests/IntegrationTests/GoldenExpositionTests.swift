@@ -83,7 +83,11 @@ import Testing
         let apiMetrics = APIMetrics(actions: [GetDeploymentRequest.action, ListDeploymentsRequest.action])
         let logger = Logger(label: "golden") { _ in SwiftLogNoOpLogHandler() }
         let client = DataWorksClient(
-            configuration: .init(endpointOverride: simulator.endpoint, retries: config.dataworks.retries),
+            configuration: .init(
+                endpointOverride: simulator.endpoint,
+                requestTimeout: .seconds(60),
+                retries: config.dataworks.retries
+            ),
             credentialsProvider: StaticCredentialsProvider(
                 accessKeyId: DataWorksSimulator.accessKeyId,
                 accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)
@@ -105,7 +109,7 @@ import Testing
         )
         var output = ""
         func render(_ title: String, formats: [ExpositionFormat] = [.text]) async throws {
-            let snapshot = await collector.collect(budget: .seconds(10))
+            let snapshot = await collector.collect(budget: .seconds(120))
             for format in formats {
                 let bytes = try MetricsRenderer().render(
                     snapshot: snapshot,
