@@ -83,11 +83,11 @@ public final class DataWorksClient: Sendable {
 
     /// The settings this client runs with.
     public let configuration: Configuration
-    private let transport: any HTTPTransport
-    private let credentialsProvider: any CredentialsProvider
-    private let observer: (any APIRequestObserver)?
-    private let rateLimiter: RateLimiter?
-    private let logger: Logger
+    let transport: any HTTPTransport
+    let credentialsProvider: any CredentialsProvider
+    let observer: (any APIRequestObserver)?
+    let rateLimiter: RateLimiter?
+    let logger: Logger
     private let userAgent: String
 
     /// Creates a client.

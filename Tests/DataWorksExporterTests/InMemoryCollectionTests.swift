@@ -1,6 +1,7 @@
 import CurlClient
 import DataWorksAPI
 import DataWorksSimulator
+import HTTPServer
 import LockedValue
 import Logging
 import Testing
@@ -43,7 +44,7 @@ import Testing
             regionId: "cn-zhangjiakou",
             project: .id(10000),
             deploymentId: deployment.deploymentId,
-            deadline: .now.advanced(by: .seconds(10))
+            deadline: .now.advanced(by: .seconds(60))
         )
     }
 
@@ -90,15 +91,57 @@ import Testing
             apiMetrics: metrics,
             wallClock: { now.withLock { $0 } }
         )
-        let first = await collector.collect(budget: .seconds(5))
+        let first = await collector.collect(budget: .seconds(60))
         #expect(first.isUp && first.deployments.first?.deployment?.status == .success)
         now.withLock { $0 += 30 }
         await simulator.inject(.reset, deploymentId: 3_000_001, count: 1)
-        let second = await collector.collect(budget: .seconds(5))
+        let second = await collector.collect(budget: .seconds(60))
         #expect(!second.isUp)
         #expect(second.deployments.first?.deployment?.status == .success)
         #expect(second.budget.requestsByAction["GetDeployment"] == 1)
         #expect(second.deployments.first?.lastSuccessTimestamp == 1_700_000_000)
         #expect(await metrics.current.errors["GetDeployment"]?.values.reduce(0, +) == 1)
+    }
+}
+
+/// `dataworks_cycle_api_requests` counts the collection's own calls: `/probe` calls made with the same client while
+/// the collection runs are not in it.
+@Suite struct CycleRequestCountTests {
+    @Test func probesDuringACollectionAreNotCountedInIt() async throws {
+        let simulator = DataWorksSimulator(inMemory: [InMemoryCollectionTests.deployment])
+        let metrics = APIMetrics(actions: [GetDeploymentRequest.action, ListDeploymentsRequest.action])
+        let client = InMemoryCollectionTests.client(simulator, metrics: metrics, retries: 0)
+        let targets = [Target(regionId: "cn-zhangjiakou", project: .id(10000), deploymentIds: [3_000_001])]
+        let collector = Collector(
+            client: client,
+            targets: targets,
+            settings: CollectorSettings(),
+            logger: InMemoryCollectionTests.logger,
+            apiMetrics: metrics
+        )
+        // The collection's one call waits 300 ms; three probes of the same deployment run meanwhile.
+        await simulator.inject(.delay(.milliseconds(300)), deploymentId: 3_000_001, count: 1)
+        let probe = Probe(
+            targets: targets,
+            client: client,
+            settings: CollectorSettings(),
+            logger: InMemoryCollectionTests.logger
+        )
+        async let snapshot = collector.collect(budget: .seconds(60))
+        try await Task.sleep(for: .milliseconds(50))
+        for _ in 0..<3 {
+            let answer = await probe.handle(
+                ServerRequest(
+                    method: "GET",
+                    path: Probe.path,
+                    query: [("region_id", "cn-zhangjiakou"), ("project", "10000"), ("deployment_id", "3000001")]
+                )
+            )
+            #expect(answer.status == 200)
+        }
+        let collected = await snapshot
+        #expect(collected.isUp)
+        #expect(collected.budget.requestsByAction == ["GetDeployment": 1, "ListDeployments": 0])
+        #expect(await metrics.current.requests["GetDeployment"] == 4)
     }
 }

@@ -43,7 +43,9 @@ struct CollectionCycle: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let deadline = started.advanced(by: budget)
-        let before = await apiMetrics?.current.requests ?? [:]
+        // This cycle's own calls, not those of probes or other work sharing the client.
+        let counter = RequestCounter(actions: await apiMetrics?.current.requests.keys.map { $0 } ?? [])
+        let client = self.client.observed(by: counter)
 
         var paused: Set<String> = []
         for region in Set(targets.map(\.regionId)) {
@@ -54,7 +56,13 @@ struct CollectionCycle: Sendable {
         let discoveries = targets.indices.filter {
             targets[$0].discovery != nil && !paused.contains(targets[$0].regionId)
         }
-        _ = await run(jobs: discoveries.map { Job.discover($0) }, state: &state, deadline: deadline, now: now)
+        _ = await run(
+            jobs: discoveries.map { Job.discover($0) },
+            client: client,
+            state: &state,
+            deadline: deadline,
+            now: now
+        )
 
         let groups = targets.enumerated().compactMap { index, target -> Planner.Group? in
             guard !paused.contains(target.regionId) else { return nil }
@@ -72,7 +80,13 @@ struct CollectionCycle: Sendable {
             )
         }
         let calls = planner.plan(groups: groups, known: state.records.known, now: now)
-        let finished = await run(jobs: calls.map { Job.call($0) }, state: &state, deadline: deadline, now: now)
+        let finished = await run(
+            jobs: calls.map { Job.call($0) },
+            client: client,
+            state: &state,
+            deadline: deadline,
+            now: now
+        )
         let neverFinished = Set(calls.flatMap(\.keys)).subtracting(finished)
 
         var keys: [DeploymentKey] = []
@@ -95,11 +109,7 @@ struct CollectionCycle: Sendable {
         }
         state.records.keep(only: Set(keys))
 
-        let after = await apiMetrics?.current.requests ?? [:]
-        var spent: [String: UInt64] = [:]
-        for (action, count) in after {
-            spent[action] = count - min(count, before[action] ?? 0)
-        }
+        let spent = await counter.requests
         var regions: [QuotaBudget.Region] = []
         for region in Set(targets.map(\.regionId)).sorted() {
             let limit = await rateLimiter?.region(region)
@@ -129,12 +139,12 @@ struct CollectionCycle: Sendable {
     /// - Returns: The deployments whose refresh finished (successfully or not).
     private func run(
         jobs: [Job],
+        client: DataWorksClient,
         state: inout State,
         deadline: ContinuousClock.Instant,
         now: Double
     ) async -> Set<DeploymentKey> {
         guard !jobs.isEmpty else { return [] }
-        let client = self.client
         let pageSize = planner.pageSize
         let targets = self.targets
         var finished: Set<DeploymentKey> = []
@@ -345,6 +355,22 @@ struct CollectionCycle: Sendable {
         metadata["error"] = "\(error)"
         return metadata
     }
+}
+
+/// Counts the HTTP requests (retries included) of one collection cycle, by action (`dataworks_cycle_api_requests`).
+actor RequestCounter: APIRequestObserver {
+    /// Requests by action; the actions given at creation start at 0.
+    private(set) var requests: [String: UInt64]
+
+    init(actions: [String]) {
+        requests = Dictionary(uniqueKeysWithValues: actions.map { ($0, 0) })
+    }
+
+    func requestFinished(action: String, duration: Duration, error: APIError?) {
+        requests[action, default: 0] += 1
+    }
+
+    func retryScheduled(action: String, reason: String) {}
 }
 
 extension Duration {

@@ -26,7 +26,8 @@ public actor Collector {
     ///   - settings: Budget, cache, planning and staleness settings (`collector:`).
     ///   - concurrency: The most API requests in flight at once (`dataworks.concurrency`); at least 1.
     ///   - logger: Receives fetch failures.
-    ///   - apiMetrics: Read before and after each collection to count its requests; `nil` to leave them out.
+    ///   - apiMetrics: The exporter's counters; their actions are written with 0 in every collection's own request
+    ///     counts (a collection counts its calls itself, not those of probes sharing the client).
     ///   - rateLimiter: The client's limiter, for the paused-region check and the self-metrics; `nil` if none.
     ///   - wallClock: Seconds since the Unix epoch; the system clock by default (the benchmark speeds it up).
     public init(
