@@ -105,6 +105,165 @@ enum CallCost {
         }
         report(best.mapValues { $0 * 1e6 / Double(calls) }, calls: calls, rounds: rounds, bodyBytes: sample.body.count)
         for note in Set(notes).sorted() { print("  warning: \(note)") }
+        print()
+        try decoderAlternatives(sample, iterations: calls, rounds: rounds, reference: best[.decoding] ?? 0)
+        print()
+        let parts: Double = (best[.transport] ?? 0) + (best[.signing] ?? 0) + (best[.decoding] ?? 0)
+        let glueSeconds: Double = (best[.client] ?? 0) - parts
+        try await glue(
+            iterations: calls,
+            rounds: rounds,
+            endpoint: upstream.endpoint,
+            provider: provider,
+            limiter: limiter,
+            metrics: metrics,
+            measured: glueSeconds * 1e6 / Double(calls)
+        )
+    }
+
+    // MARK: - Where the decoding and the glue go
+
+    /// The fields ``ResponseDecoder/decodeGetDeployment(_:)`` keeps, for a Codable decode straight into them.
+    struct DirectAnswer: Decodable {
+        struct DataField: Decodable {
+            var Deployment: DeploymentFields?
+        }
+        struct DeploymentFields: Decodable {
+            var Status: Int?
+            var Name: String?
+            var CreatorId: String?
+            var HandlerId: String?
+            var CreateTime: Int64?
+            var ExecuteTime: Int64?
+            var ErrorMessage: String?
+            var FromEnvironment: Int?
+            var ToEnvironment: Int?
+        }
+        var RequestId: String?
+        var Success: Bool?
+        var Data: DataField?
+    }
+
+    /// The same answer decoded three other ways in the same run: the generic tree ResponseDecoder builds
+    /// (JSONDecoder into an enum, every value tried as Bool, Int64, Double, String, array, object in turn) against
+    /// JSONSerialization and a Codable struct of only the fields kept.
+    static func decoderAlternatives(_ sample: HTTPResponse, iterations: Int, rounds: Int, reference: Double) throws {
+        let body = Data(sample.body)
+        var serialization = Double.infinity
+        var codable = Double.infinity
+        var ok = 0
+        for _ in 0..<rounds {
+            serialization = min(
+                serialization,
+                try cpu {
+                    for _ in 0..<iterations where try JSONSerialization.jsonObject(with: body) is [String: Any] {
+                        ok += 1
+                    }
+                }
+            )
+            codable = min(
+                codable,
+                try cpu {
+                    let decoder = JSONDecoder()
+                    for _ in 0..<iterations where try decoder.decode(DirectAnswer.self, from: body).Success == true {
+                        ok += 1
+                    }
+                }
+            )
+        }
+        let micros = { (seconds: Double) in seconds * 1e6 / Double(iterations) }
+        let tree = micros(reference)
+        print(
+            "Decoding, the same \(sample.body.count)-byte answer (CPU-us per answer, best of \(rounds); \(ok) decoded)"
+        )
+        print("  ResponseDecoder (JSONDecoder into the ResponseNode tree)  \(Bench.format(tree, 1).leftPadded(to: 7))")
+        print(
+            "  JSONSerialization.jsonObject, whole body                  \(Bench.format(micros(serialization), 1).leftPadded(to: 7))  tree = \(ratio(tree, micros(serialization))) this"
+        )
+        print(
+            "  JSONDecoder into a struct of the kept fields              \(Bench.format(micros(codable), 1).leftPadded(to: 7))  tree = \(ratio(tree, micros(codable))) this"
+        )
+    }
+
+    /// The per-call work of DataWorksClient besides transfer, signing and decoding, each piece alone in one task
+    /// (no contention: a lower bound of what 16 concurrent callers pay).
+    static func glue(
+        iterations: Int,
+        rounds: Int,
+        endpoint: String,
+        provider: StaticCredentialsProvider,
+        limiter: RateLimiter,
+        metrics: APIMetrics,
+        measured: Double
+    ) async throws {
+        var resolve = Double.infinity
+        var credentials = Double.infinity
+        var limiting = Double.infinity
+        var observing = Double.infinity
+        var clocks = Double.infinity
+        var sink = 0
+        let deadline = ContinuousClock.now.advanced(by: .seconds(300))
+        for _ in 0..<rounds {
+            resolve = min(
+                resolve,
+                try cpu {
+                    for _ in 0..<iterations {
+                        sink &+= try Endpoint.resolve(regionId: Bench.region, override: endpoint).url.utf8.count
+                    }
+                }
+            )
+            credentials = min(
+                credentials,
+                try await cpuAsync {
+                    for _ in 0..<iterations { sink &+= try await provider.credentials().accessKeyId.utf8.count }
+                }
+            )
+            limiting = min(
+                limiting,
+                try await cpuAsync {
+                    for _ in 0..<iterations {
+                        try await limiter.acquire(regionId: Bench.region, deadline: deadline)
+                        await limiter.record(regionId: Bench.region, error: nil)
+                    }
+                }
+            )
+            observing = min(
+                observing,
+                await cpuAsync {
+                    for _ in 0..<iterations {
+                        await metrics.requestFinished(
+                            action: GetDeploymentRequest.action,
+                            duration: .milliseconds(1),
+                            error: nil
+                        )
+                    }
+                }
+            )
+            clocks = min(
+                clocks,
+                cpu {
+                    let clock = ContinuousClock()
+                    for _ in 0..<iterations {
+                        let start = clock.now
+                        sink &+= Int(clock.now.duration(to: deadline).components.seconds)
+                        sink &+= Int(start.duration(to: clock.now).components.attoseconds & 1)
+                    }
+                }
+            )
+        }
+        let micros = { (seconds: Double) in Bench.format(seconds * 1e6 / Double(iterations), 2).leftPadded(to: 7) }
+        let sum = (resolve + credentials + limiting + observing + clocks) * 1e6 / Double(iterations)
+        print(
+            "DataWorksClient glue, each piece alone in one task (CPU-us per call, best of \(rounds)) [sink \(sink & 1)]"
+        )
+        print("  Endpoint.resolve with the endpoint override (every call)  \(micros(resolve))")
+        print("  credentialsProvider.credentials() (static)               \(micros(credentials))")
+        print("  RateLimiter acquire + record (two actor calls)           \(micros(limiting))")
+        print("  APIMetrics.requestFinished (one actor call)              \(micros(observing))")
+        print("  ContinuousClock reads (3 per attempt)                    \(micros(clocks))")
+        print(
+            "  sum \(Bench.format(sum, 1)) us alone vs \(Bench.format(measured, 1)) us measured in the whole call: the rest is task hops and contention of 16 callers"
+        )
     }
 
     /// The parts of one call, in the order printed.
