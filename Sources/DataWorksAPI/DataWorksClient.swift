@@ -194,9 +194,9 @@ public final class DataWorksClient: Sendable {
             try Task.checkCancellation()
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .milliseconds(10) else {
-                // Nothing was sent: the budget ran out before this attempt could start.
+                // Nothing was sent: the deadline passed before this attempt could start.
                 throw APIError.transport(
-                    TransportError(kind: .timeout, code: 28, message: "the scrape budget ran out before the request")
+                    TransportError(kind: .timeout, code: 28, message: "the deadline passed before the request")
                 )
             }
             try await rateLimiter?.acquire(regionId: regionId, deadline: deadline)
@@ -245,7 +245,7 @@ public final class DataWorksClient: Sendable {
             }
             await observer?.retryScheduled(action: action, reason: reason)
             var fields: Logger.Metadata = [
-                "action": "\(action)", "reason": "\(reason)", "code": "\(failure.metricCode)",
+                "action": "\(action)", "reason": "\(reason)", "code": "\(failure.errorClass)",
             ]
             fields["delay_ms"] = "\(delay.milliseconds)"
             fields["region_id"] = "\(regionId)"

@@ -344,7 +344,7 @@ struct CollectionCycle: Sendable {
     static func failureMetadata(_ error: any Error) -> Logger.Metadata {
         var metadata: Logger.Metadata = [:]
         if let apiError = error as? APIError {
-            metadata["code"] = "\(apiError.metricCode)"
+            metadata["code"] = "\(apiError.errorClass)"
             if let requestId = apiError.requestId {
                 metadata["request_id"] = "\(requestId)"
             }

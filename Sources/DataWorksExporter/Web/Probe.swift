@@ -172,8 +172,8 @@ public struct Probe: Sendable {
             ]
             var fields = [("error", "\(error)")]
             if let apiError = error as? APIError {
-                metadata["code"] = "\(apiError.metricCode)"
-                fields.append(("code", apiError.metricCode))
+                metadata["code"] = "\(apiError.errorClass)"
+                fields.append(("code", apiError.errorClass))
             }
             logger.warning("probe failed", metadata: metadata)
             log.append("error", "Probe failed", fields)
