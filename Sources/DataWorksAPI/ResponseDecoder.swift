@@ -1,4 +1,5 @@
 public import CurlClient
+public import Foundation
 
 /// Turns HTTP responses of the DataWorks OpenAPI into models or ``APIError`` values.
 ///
@@ -96,19 +97,21 @@ public enum ResponseDecoder {
         return .httpStatus(status: response.status, requestId: requestId, bodyPrefix: bodyPrefix(response.body))
     }
 
-    /// The wait a response asks for: `x-acs-retry-after` as milliseconds (an integer > 0), else `Retry-After` as
-    /// seconds (an integer ≥ 0; the HTTP-date form is ignored).
+    /// The wait a response asks for: `x-acs-retry-after` as milliseconds (an integer > 0) or an HTTP-date, else
+    /// `Retry-After` as seconds (an integer ≥ 0) or an HTTP-date (RFC 9110 §10.2.3; a past date means zero).
     ///
-    /// - Parameter response: The HTTP response.
+    /// - Parameters:
+    ///   - response: The HTTP response.
+    ///   - now: The current time, against which a date is counted.
     /// - Returns: The duration, or `nil` when neither header holds a usable value.
-    public static func retryAfter(_ response: HTTPResponse) -> Duration? {
-        if let text = response.header("x-acs-retry-after"), let milliseconds = Int64(text.trimmingWhitespace()),
-            milliseconds > 0
+    public static func retryAfter(_ response: HTTPResponse, now: Date = Date()) -> Duration? {
+        if let text = response.header("x-acs-retry-after"),
+            let wait = RetryAfter.wait(text, unit: .milliseconds(1), now: now), wait > .zero
         {
-            return .milliseconds(milliseconds)
+            return wait
         }
-        if let text = response.header("retry-after"), let seconds = Int64(text.trimmingWhitespace()), seconds >= 0 {
-            return .seconds(seconds)
+        if let text = response.header("retry-after") {
+            return RetryAfter.wait(text, unit: .seconds(1), now: now)
         }
         return nil
     }
