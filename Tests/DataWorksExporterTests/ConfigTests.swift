@@ -428,7 +428,7 @@ struct ConfigTests {
                 contains: ["region_id \"\(bad)\""]
             )
         }
-        for bad in ["1project", "dw-project", "dw project"] {
+        for bad in ["_project", "dw-project", "dw project"] {
             expectError(
                 "targets:\n  - region_id: cn-zhangjiakou\n    project_identifier: \(bad)\n    deployment_ids: [1]\n",
                 .invalidValue,
@@ -437,6 +437,14 @@ struct ConfigTests {
                 contains: ["project_identifier"]
             )
         }
+    }
+
+    /// DataWorks' CreateProject allows identifiers that start with a digit.
+    @Test func projectIdentifierMayStartWithADigit() throws {
+        let yaml =
+            "targets:\n  - region_id: cn-zhangjiakou\n    project_identifier: 1st_project\n    deployment_ids: [1]\n"
+        let config = try ExporterConfig.parse(yaml: yaml, file: "c.yml")
+        #expect(config.targets.map(\.project) == [.identifier("1st_project")])
     }
 
     @Test func enumValuesListTheChoices() {
