@@ -130,8 +130,9 @@ public final class HTTPServer: Sendable {
 
     /// Server settings.
     public struct Configuration: Sendable {
-        /// Listen addresses: `host:port` with a numeric IPv4 host, `[v6]:port`, or `:port` for all interfaces (IPv6
-        /// dual-stack, or IPv4 only where IPv6 is unavailable). Port 0 picks a free port; see ``HTTPServer/ports``.
+        /// Listen addresses: `host:port` with a numeric IPv4 host, `[v6]:port` (`[::]:port` is dual-stack: IPv4
+        /// connections arrive IPv4-mapped), or `:port` for all interfaces (IPv6 dual-stack, or IPv4 only where IPv6
+        /// is unavailable). Port 0 picks a free port; see ``HTTPServer/ports``.
         public var listenAddresses: [String]
         /// libmicrohttpd worker threads per listen address. Default 1: one internal thread that waits on epoll and
         /// never blocks (handlers run as tasks) serves every connection in turn. With a pool, libmicrohttpd binds each
@@ -659,6 +660,11 @@ private enum ListenAddress {
     }
 }
 
+/// Whether `address` is `::`, the IPv6 unspecified address.
+private func isUnspecified(_ address: in6_addr) -> Bool {
+    withUnsafeBytes(of: address) { bytes in bytes.allSatisfy { $0 == 0 } }
+}
+
 /// One libmicrohttpd daemon on one address.
 ///
 /// Thread safety: the mutable parts (quiesced socket, stopped flag) are locked.
@@ -734,7 +740,9 @@ private final class Listener: @unchecked Sendable {
             socketAddress.sin6_family = sa_family_t(AF_INET6)
             socketAddress.sin6_port = port.bigEndian
             socketAddress.sin6_addr = host
-            result = start(flags: baseFlags | MHD_USE_IPv6.rawValue, sockaddr: &socketAddress)
+            // `[::]`, the unspecified address, is dual-stack (IPV6_V6ONLY off), as `:port` is and Go exporters do.
+            let family = isUnspecified(host) ? MHD_USE_DUAL_STACK.rawValue : MHD_USE_IPv6.rawValue
+            result = start(flags: baseFlags | family, sockaddr: &socketAddress)
         case .any(let port):
             var dualStack = sockaddr_in6()
             dualStack.sin6_family = sa_family_t(AF_INET6)
