@@ -16,6 +16,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case tls
         /// The peer closed or reset the connection (`CURLE_RECV_ERROR`, `CURLE_SEND_ERROR`, `CURLE_GOT_NOTHING`).
         case reset
+        /// The proxy refused the request: HTTP 407 Proxy Authentication Required, to a `CONNECT` or to the request
+        /// itself (the proxy's credentials are missing or wrong).
+        case proxyAuthentication
         /// Any other libcurl error.
         case other
     }
@@ -710,7 +713,17 @@ private final class CurlWorker {
                 state.statistics.transfers += 1
                 state.statistics.connectionsOpened += connects
             }
-            if code == CURLE_OK {
+            var connectStatus = 0
+            _ = CExporterShims_curl_easy_getinfo_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectStatus)
+            if connectStatus == 407 || (code == CURLE_OK && status == 407) {
+                transfer.job.continuation.resume(
+                    throwing:
+                        TransportError.proxyAuthentication(
+                            transfer.job.request,
+                            curlCode: Int32(truncatingIfNeeded: code.rawValue)
+                        )
+                )
+            } else if code == CURLE_OK {
                 let response = HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
                 transfer.job.continuation.resume(returning: response)
             } else {
