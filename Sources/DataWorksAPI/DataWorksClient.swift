@@ -55,6 +55,9 @@ public final class DataWorksClient: Sendable {
         public var retries: Int
         /// Text appended to the `user-agent` header.
         public var userAgentSuffix: String?
+        /// A PEM file of the CAs the endpoint's certificate must chain to (`CURLOPT_CAINFO`); `nil` for libcurl's
+        /// default (the system store). See ``caFile(configured:environment:)``.
+        public var caFile: String?
 
         /// Creates a configuration.
         public init(
@@ -64,8 +67,10 @@ public final class DataWorksClient: Sendable {
             connectTimeout: Duration = .seconds(5),
             requestTimeout: Duration = .seconds(10),
             retries: Int = 2,
-            userAgentSuffix: String? = nil
+            userAgentSuffix: String? = nil,
+            caFile: String? = nil
         ) {
+            self.caFile = caFile
             self.endpointOverride = endpointOverride
             self.network = network
             self.signatureVersion = signatureVersion
@@ -298,6 +303,9 @@ public final class DataWorksClient: Sendable {
         ).request
         request.connectTimeout = min(configuration.connectTimeout, timeout)
         request.timeout = timeout
+        if let caFile = configuration.caFile {
+            request.tls = TLSOptions(caFile: caFile)
+        }
         return request
     }
 

@@ -439,6 +439,23 @@ struct ConfigTests {
         }
     }
 
+    /// `ca_file` is resolved against the config file's directory; without it `CURL_CA_BUNDLE`, then `SSL_CERT_FILE`.
+    @Test func caFileKeyAndVariables() throws {
+        let config = try ExporterConfig.parse(
+            yaml: "dataworks:\n  ca_file: certs/proxy-ca.pem\n",
+            file: "/etc/dw/c.yml"
+        )
+        #expect(config.dataworks.caFile == "/etc/dw/certs/proxy-ca.pem")
+        #expect(try ExporterConfig.parse(yaml: "dataworks:\n  ca_file: \"\"\n", file: "c.yml").dataworks.caFile == nil)
+        let both = ["CURL_CA_BUNDLE": "/a.pem", "SSL_CERT_FILE": "/b.pem"]
+        #expect(DataWorksClient.Configuration.caFile(configured: "/c.pem", environment: both) == "/c.pem")
+        #expect(DataWorksClient.Configuration.caFile(configured: nil, environment: both) == "/a.pem")
+        #expect(
+            DataWorksClient.Configuration.caFile(configured: nil, environment: ["SSL_CERT_FILE": "/b.pem"]) == "/b.pem"
+        )
+        #expect(DataWorksClient.Configuration.caFile(configured: nil, environment: ["CURL_CA_BUNDLE": ""]) == nil)
+    }
+
     /// DataWorks' CreateProject allows identifiers that start with a digit.
     @Test func projectIdentifierMayStartWithADigit() throws {
         let yaml =

@@ -80,6 +80,7 @@ struct ConfigParser {
         let allowed = [
             "endpoint", "signature", "network", "concurrency", "connect_timeout", "request_timeout", "retries",
             "user_agent", "access_key_id_file", "access_key_secret_file", "rate_limit", "burst", "quota_pause",
+            "ca_file",
         ]
         var settings = DataWorksSettings()
         var idFile: Entry?
@@ -116,6 +117,9 @@ struct ConfigParser {
             case "quota_pause":
                 let pause = try duration(entry, positive: false)
                 settings.quotaPause = pause == .zero ? nil : pause
+            case "ca_file":
+                let path = try string(entry)
+                settings.caFile = path.isEmpty ? nil : resolve(path)
             case "access_key_id_file":
                 idFile = try string(entry).isEmpty ? nil : entry
             default:
