@@ -19,6 +19,9 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         /// The proxy refused the request: HTTP 407 Proxy Authentication Required, to a `CONNECT` or to the request
         /// itself (the proxy's credentials are missing or wrong).
         case proxyAuthentication
+        /// The body came in a `Content-Encoding` libcurl cannot decode (`CURLE_BAD_CONTENT_ENCODING`); the message
+        /// names the coding.
+        case contentEncoding
         /// Any other libcurl error.
         case other
     }
@@ -723,6 +726,8 @@ private final class CurlWorker {
                             curlCode: Int32(truncatingIfNeeded: code.rawValue)
                         )
                 )
+            } else if code == CURLE_BAD_CONTENT_ENCODING {
+                transfer.job.continuation.resume(throwing: TransportError.contentEncoding(transfer.headers))
             } else if code == CURLE_OK {
                 let response = HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
                 transfer.job.continuation.resume(returning: response)

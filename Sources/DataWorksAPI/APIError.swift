@@ -116,8 +116,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
 
     /// A low-cardinality label for metrics: the API code (e.g. `Throttling.User`), `http_<status>`, or a client
     /// class (`client_timeout`, `client_connect` for DNS/connect/reset, `client_tls`, `client_proxy` for a proxy's
-    /// 407, `client_other`,
-    /// `client_parse`).
+    /// 407, `client_other`, `client_parse` for unusable bodies, an unknown `Content-Encoding` included).
     public var metricCode: String {
         switch self {
         case .service(let error): error.code
@@ -129,6 +128,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             case .dns, .connect, .reset: Self.clientConnect
             case .tls: Self.clientTLS
             case .proxyAuthentication: Self.clientProxy
+            case .contentEncoding: Self.clientParse
             case .other: Self.clientOther
             }
         }
@@ -158,7 +158,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             switch error.kind {
             case .timeout: return "timeout"
             case .dns, .connect, .reset: return "connect"
-            case .tls, .proxyAuthentication, .other: return nil
+            case .tls, .proxyAuthentication, .contentEncoding, .other: return nil
             }
         case .parse:
             return nil

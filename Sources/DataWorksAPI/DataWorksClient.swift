@@ -303,6 +303,8 @@ public final class DataWorksClient: Sendable {
         ).request
         request.connectTimeout = min(configuration.connectTimeout, timeout)
         request.timeout = timeout
+        // Not signed: libcurl sends it (CURLOPT_ACCEPT_ENCODING) and decodes the gzip body it asks for.
+        request.headers.append(HTTPHeader(name: "Accept-Encoding", value: "gzip"))
         if let caFile = configuration.caFile {
             request.tls = TLSOptions(caFile: caFile)
         }
