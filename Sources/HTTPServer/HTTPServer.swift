@@ -142,7 +142,8 @@ public final class HTTPServer: Sendable {
         public var threadPoolSize: Int
         /// The most connections at once per listen address. Default 64.
         public var connectionLimit: Int
-        /// Seconds an idle connection may stay open. Default 30.
+        /// Seconds an idle connection may stay open, and the time a connection has for complete request headers from
+        /// its start (or from the end of its previous response), however slowly they arrive. Default 30; 0 for none.
         public var connectionTimeout: Int
         /// The largest body accepted, in bytes; larger gets 413. Default 1 MiB.
         public var maxBodySize: Int
@@ -214,6 +215,7 @@ public final class HTTPServer: Sendable {
             }
         }
         core.install(listeners)
+        core.startSweeping()
         self.core = core
         self.ports = listeners.map(\.port)
     }
@@ -253,6 +255,8 @@ private struct CoreState {
     var inFlight: [UInt64: InFlight] = [:]
     var listeners: [Listener] = []
     var stopTask: Task<Void, Never>?
+    /// Closes connections whose headers are overdue (``HeaderDeadlines``); cancelled by `stopNow()`.
+    var sweeper: Task<Void, Never>?
 }
 
 /// What libmicrohttpd's callbacks reach through their `cls` pointer.
@@ -263,10 +267,28 @@ private final class ServerCore: @unchecked Sendable {
     let configuration: HTTPServer.Configuration
     let handler: HTTPServer.Handler
     let state = Locked(CoreState())
+    /// Header deadlines counted from each connection's start; `nil` when ``HTTPServer/Configuration/connectionTimeout``
+    /// is 0.
+    let deadlines: HeaderDeadlines?
 
     init(configuration: HTTPServer.Configuration, handler: @escaping HTTPServer.Handler) {
         self.configuration = configuration
         self.handler = handler
+        deadlines =
+            configuration.connectionTimeout > 0
+            ? HeaderDeadlines(limit: .seconds(configuration.connectionTimeout)) : nil
+    }
+
+    /// Starts the task that closes connections whose request headers are overdue.
+    func startSweeping() {
+        guard let deadlines else { return }
+        let sweeper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: deadlines.sweepInterval)
+                deadlines.sweep()
+            }
+        }
+        state.withLock { $0.sweeper = sweeper }
     }
 
     func install(_ listeners: [Listener]) {
@@ -358,6 +380,8 @@ private final class ServerCore: @unchecked Sendable {
     func stopNow() {
         let (entries, listeners) = state.withLock { state -> ([InFlight], [Listener]) in
             state.phase = .stopped
+            state.sweeper?.cancel()
+            state.sweeper = nil
             let entries = Array(state.inFlight.values)
             state.inFlight.removeAll()
             let listeners = state.listeners
@@ -459,6 +483,7 @@ private func accessHandler(
 
     guard let existing = requestContext.pointee else {
         // First call: only the headers are known.
+        core.deadlines?.headersComplete(connection)
         let state = ConnectionState(raw: connection)
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH),
@@ -518,6 +543,9 @@ private func requestCompleted(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ termination: MHD_RequestTerminationCode
 ) {
+    if let cls, let connection {
+        Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().deadlines?.requestDone(connection)
+    }
     guard let requestContext, let pointer = requestContext.pointee else {
         return
     }
@@ -711,6 +739,16 @@ private final class Listener: @unchecked Sendable {
                     ptr_value: context
                 ),
             ]
+            if let deadlines = core.deadlines {
+                let notice: MHD_NotifyConnectionCallback = connectionNotice
+                options.append(
+                    MHD_OptionItem(
+                        option: .NOTIFY_CONNECTION,
+                        value: unsafeBitCast(notice, to: Int.self),
+                        ptr_value: Unmanaged.passUnretained(deadlines).toOpaque()
+                    )
+                )
+            }
             if let tlsStrings {
                 options += tlsStrings.options(context: context)
             }
