@@ -185,6 +185,13 @@ public final class CurlHTTPClient: Sendable {
         }
     }
 
+    /// Refuses every request sent from now on (``send(_:)`` throws `CancellationError` at once, nothing reaches the
+    /// network) while queued and in-flight transfers go on; for a graceful stop that starts no new upstream attempt.
+    /// Idempotent; ``shutdown()`` still ends the client.
+    public func stopStartingRequests() {
+        shared.state.withLock { $0.refusesNewRequests = true }
+    }
+
     /// What the client did so far.
     public var statistics: Statistics {
         shared.state.withLock { $0.statistics }
@@ -278,6 +285,8 @@ private struct ClientState {
 
     var phase = Phase.running
     var isJoined = false
+    /// Set by ``CurlHTTPClient/stopStartingRequests()``: new requests are refused, transfers in flight go on.
+    var refusesNewRequests = false
     var nextID: UInt64 = 0
     var queue = JobQueue()
     /// Ids of in-flight transfers whose callers were cancelled; the worker removes them.
@@ -306,7 +315,7 @@ private final class ClientShared: @unchecked Sendable {
 
     func enqueue(_ job: Job) {
         let rejected = state.withLock { state -> Bool in
-            guard state.phase == .running, !Task.isCancelled else {
+            guard state.phase == .running, !state.refusesNewRequests, !Task.isCancelled else {
                 return true
             }
             state.queue.append(job)

@@ -815,13 +815,18 @@ private final class Listener: @unchecked Sendable {
         self.port = Int(info.pointee.port)
     }
 
-    /// Stops accepting new connections; open connections keep being served.
+    /// Stops accepting new connections at once (they are refused); open connections keep being served.
     func quiesce() {
         lifecycle.withLock { state in
             guard !state.isStopped, state.quiescedSocket < 0 else {
                 return
             }
             state.quiescedSocket = MHD_quiesce_daemon(daemon)
+            if state.quiescedSocket >= 0 {
+                // The socket stays open until MHD_stop_daemon (microhttpd.h), and the kernel would go on completing
+                // handshakes into its backlog; shutting it down makes new connections be refused at once (Linux).
+                shutdown(state.quiescedSocket, Int32(SHUT_RDWR))
+            }
         }
     }
 
