@@ -33,8 +33,9 @@ public enum ProjectReference: Sendable, Hashable, CustomStringConvertible {
     public var description: String { parameter.value }
 }
 
-/// Calls the DataWorks OpenAPI (version 2020-05-18): signs each attempt afresh, sends it through libcurl,
-/// decodes the answer, and retries retryable failures while the deadline allows.
+/// Calls the DataWorks OpenAPI: signs each attempt afresh, sends it through libcurl, decodes the answer, and retries
+/// retryable failures while the deadline allows. Deployment packages speak 2020-05-18 (here); pipeline runs speak
+/// 2024-05-18 (`DataWorksClient+PipelineRuns.swift`).
 ///
 /// Thread safety: every method may be called from any task.
 public final class DataWorksClient: Sendable {
@@ -81,8 +82,9 @@ public final class DataWorksClient: Sendable {
         }
     }
 
-    /// The API version this client speaks.
-    public static let apiVersion = "2020-05-18"
+    /// The API version of the deployment-package calls (`GetDeployment`, `ListDeployments`); the pipeline-run calls
+    /// send ``APIVersion/v2024_05_18``.
+    public static let apiVersion = APIVersion.v2020_05_18.rawValue
 
     /// The settings this client runs with.
     public let configuration: Configuration
@@ -174,9 +176,12 @@ public final class DataWorksClient: Sendable {
     }
 
     /// Sends `action` with `parameters` and decodes the answer with `decode`, retrying retryable failures with full
-    /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce.
+    /// jitter while `deadline` allows. Each attempt is signed anew: a new date and nonce. `version` and `placement`
+    /// default to 2020-05-18 with a form body.
     func call<Answer>(
         action: String,
+        version: APIVersion = .v2020_05_18,
+        placement: ParameterPlacement = .formBody,
         regionId: String,
         parameters: [String: String],
         deadline: ContinuousClock.Instant,
@@ -203,6 +208,8 @@ public final class DataWorksClient: Sendable {
             let credentials = try await credentialsProvider.credentials()
             let request = makeRequest(
                 action: action,
+                version: version,
+                placement: placement,
                 endpoint: endpoint,
                 parameters: parameters,
                 credentials: credentials,
@@ -281,6 +288,8 @@ public final class DataWorksClient: Sendable {
     /// Signs one attempt with the current time and a fresh nonce.
     func makeRequest(
         action: String,
+        version: APIVersion = .v2020_05_18,
+        placement: ParameterPlacement = .formBody,
         endpoint: Endpoint,
         parameters: [String: String],
         credentials: Credentials,
@@ -298,8 +307,10 @@ public final class DataWorksClient: Sendable {
         var request = SignedRequestBuilder.build(
             action: action,
             parameters: parameters,
+            placement: placement,
             context: context,
-            signatureVersion: configuration.signatureVersion
+            signatureVersion: configuration.signatureVersion,
+            version: version.rawValue
         ).request
         request.connectTimeout = min(configuration.connectTimeout, timeout)
         request.timeout = timeout

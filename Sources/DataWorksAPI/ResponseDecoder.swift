@@ -136,7 +136,7 @@ public enum ResponseDecoder {
     // MARK: - Internals
 
     /// Checks status, format and `Success`; returns the top-level fields of a usable answer.
-    private static func successBody(_ response: HTTPResponse) throws(APIError) -> FieldReader {
+    static func successBody(_ response: HTTPResponse) throws(APIError) -> FieldReader {
         guard (200..<300).contains(response.status) else { throw errorForStatus(response) }
         let parsed: (root: String?, node: ResponseNode)
         do throws(BodyParseFailure) {
@@ -163,7 +163,7 @@ public enum ResponseDecoder {
         return top
     }
 
-    private static func serviceError(_ top: FieldReader, _ response: HTTPResponse, fallbackCode: String) -> APIError {
+    static func serviceError(_ top: FieldReader, _ response: HTTPResponse, fallbackCode: String) -> APIError {
         .service(
             ServiceError(
                 code: top.firstString(["ErrorCode", "Code", "errorCode", "code"]) ?? fallbackCode,
@@ -175,7 +175,7 @@ public enum ResponseDecoder {
         )
     }
 
-    private static func parseError(_ reason: String, _ response: HTTPResponse) -> APIError {
+    static func parseError(_ reason: String, _ response: HTTPResponse) -> APIError {
         .parse(reason: reason, httpStatus: response.status, bodyPrefix: bodyPrefix(response.body))
     }
 

@@ -64,10 +64,10 @@ public struct RequestSigningContext: Sendable {
 
 /// A request ready for the transport, with the signing intermediates for tests and logs.
 public struct SignedRequest: Sendable {
-    /// The request: method `POST`, URL `endpoint.url + "/"` (plus the query for V1), headers in the SDK's order,
-    /// form body.
+    /// The request: method `POST` with a form body, or `GET` with the parameters in the query (see
+    /// ``ParameterPlacement``); URL `endpoint.url + "/"` plus the query, headers in the SDK's order.
     public var request: HTTPRequest
-    /// The form body as text (the bytes of ``request`` `.body`).
+    /// The form body as text (the bytes of ``request`` `.body`); empty for a `GET`.
     public var bodyText: String
     /// The signature version used.
     public var signatureVersion: SignatureVersion
@@ -75,13 +75,18 @@ public struct SignedRequest: Sendable {
     public var v3: SignatureV3.Components?
     /// The V1 intermediates, when ``signatureVersion`` is `.v1`.
     public var v1: SignatureV1.Components?
-    /// The V1 query parameters in wire order, `Signature` last; empty for V3.
+    /// The query parameters in wire order: for V1 the common ones with `Signature` last, for a V3 `GET` the API
+    /// parameters sorted; empty for a V3 `POST`.
     public var query: [(name: String, value: String)]
 }
 
-/// Builds signed DataWorks OpenAPI requests (RPC style, `POST /`, form body).
+/// Builds signed DataWorks OpenAPI requests (RPC style): `POST /` with a form body, or `GET /?…` with the parameters
+/// in the query (the 2024-05-18 pipeline-run reads).
 ///
-/// Source: api-notes §1.1 (operation), §1.3–§1.5 (request shape and signing).
+/// The query is written as the SDK writes it (`urlencode`: a space is `+`) and signed with ``PercentEncoding/pct(_:)``
+/// (a space is `%20`), so the request matches the SDK's byte for byte.
+///
+/// Source: api-notes §1.1 (operation), §1.3–§1.5 (request shape and signing), §6.2.1 and §6.2.5 (`GET`).
 public enum SignedRequestBuilder {
     /// The API version, `2020-05-18`.
     public static let apiVersion = "2020-05-18"
@@ -92,7 +97,8 @@ public enum SignedRequestBuilder {
     ///
     /// - Parameters:
     ///   - action: The API name, e.g. `GetDeployment`.
-    ///   - parameters: The API parameters (e.g. `DeploymentId`, `ProjectId`), sent in the form body.
+    ///   - parameters: The API parameters (e.g. `DeploymentId`, `ProjectId`).
+    ///   - placement: `.formBody` (`POST`, the default) or `.query` (`GET`).
     ///   - context: Endpoint, credentials, timestamp, nonce and optional headers.
     ///   - signatureVersion: `.v3` (default) or `.v1`.
     ///   - version: The API version, `2020-05-18` by default.
@@ -100,13 +106,16 @@ public enum SignedRequestBuilder {
     public static func build(
         action: String,
         parameters: [String: String],
+        placement: ParameterPlacement = .formBody,
         context: RequestSigningContext,
         signatureVersion: SignatureVersion = .v3,
         version: String = apiVersion
     ) -> SignedRequest {
         switch signatureVersion {
-        case .v3: buildV3(action: action, parameters: parameters, context: context, version: version)
-        case .v1: buildV1(action: action, parameters: parameters, context: context, version: version)
+        case .v3:
+            buildV3(action: action, parameters: parameters, placement: placement, context: context, version: version)
+        case .v1:
+            buildV1(action: action, parameters: parameters, placement: placement, context: context, version: version)
         }
     }
 
@@ -116,20 +125,24 @@ public enum SignedRequestBuilder {
     /// `x-acs-signature-nonce`, `accept: application/json`, [`x-acs-retry-attempts`, `x-acs-retry-delay`],
     /// `content-type` (only with a body), `x-acs-content-sha256`, [`x-acs-credentials-provider`], with STS
     /// `x-acs-accesskey-id` and `x-acs-security-token`, then `Authorization`. All but `Authorization` are signed.
+    /// A `GET` has no body, so no `content-type`, and `x-acs-content-sha256` is the hash of the empty string.
     ///
     /// - Parameters:
     ///   - action: The API name.
-    ///   - parameters: The API parameters for the form body.
+    ///   - parameters: The API parameters, for the form body or the query.
+    ///   - placement: `.formBody` (`POST`, the default) or `.query` (`GET`).
     ///   - context: Endpoint, credentials, timestamp, nonce and optional headers.
     ///   - version: The API version.
     /// - Returns: The request with ``SignedRequest/v3`` set.
     public static func buildV3(
         action: String,
         parameters: [String: String],
+        placement: ParameterPlacement = .formBody,
         context: RequestSigningContext,
         version: String = apiVersion
     ) -> SignedRequest {
-        let bodyText = PercentEncoding.formBody(parameters)
+        let inQuery = placement == .query
+        let bodyText = inQuery ? "" : PercentEncoding.formBody(parameters)
         let body = Array(bodyText.utf8)
         var headers = [
             HTTPHeader(name: "host", value: context.endpoint.hostHeader),
@@ -158,23 +171,29 @@ public enum SignedRequestBuilder {
             headers.append(HTTPHeader(name: "x-acs-security-token", value: token.value))
         }
         let components = SignatureV3.sign(
-            method: "POST",
+            method: placement.httpMethod,
             path: "/",
-            query: [:],
+            query: inQuery ? parameters : [:],
             headers: headers,
             body: body,
             accessKeyId: context.credentials.accessKeyId,
             accessKeySecret: context.credentials.accessKeySecret
         )
         headers.append(HTTPHeader(name: "Authorization", value: components.authorization))
-        let request = HTTPRequest(method: "POST", url: context.endpoint.url + "/", headers: headers, body: body)
+        let query = inQuery ? sortedByCodePoint(parameters).map { (name: $0.key, value: $0.value) } : []
+        let request = HTTPRequest(
+            method: placement.httpMethod,
+            url: context.endpoint.url + "/" + wireQuery(query),
+            headers: headers,
+            body: body
+        )
         return SignedRequest(
             request: request,
             bodyText: bodyText,
             signatureVersion: .v3,
             v3: components,
             v1: nil,
-            query: []
+            query: query
         )
     }
 
@@ -182,13 +201,15 @@ public enum SignedRequestBuilder {
     ///
     /// Query, in the SDK's order: `Action`, `Format=json`, `Version`, `Timestamp`, `SignatureNonce`, the
     /// `extraQuery` pairs, [`SecurityToken`], `SignatureMethod=HMAC-SHA1`, `SignatureVersion=1.0`, `AccessKeyId`,
-    /// `Signature`; written with ``PercentEncoding/pct(_:)`` (the SDK writes `quote_plus`, which the server decodes
-    /// to the same values). Headers: `host`, `x-acs-version`, `x-acs-action`, [`user-agent`], `content-type` (only
-    /// with a body), [`x-acs-credentials-provider`]. The signed set is query ∪ body parameters.
+    /// `Signature`; a `GET` puts its API parameters (sorted) right after the `extraQuery` pairs. Written as the SDK's
+    /// `urlencode` writes it (``PercentEncoding/formComponent(_:)``: a space is `+`). Headers: `host`,
+    /// `x-acs-version`, `x-acs-action`, [`user-agent`], `content-type` (only with a body),
+    /// [`x-acs-credentials-provider`]. The signed set is query ∪ body parameters.
     ///
     /// - Parameters:
     ///   - action: The API name.
-    ///   - parameters: The API parameters for the form body.
+    ///   - parameters: The API parameters, for the form body or the query.
+    ///   - placement: `.formBody` (`POST`, the default) or `.query` (`GET`).
     ///   - extraQuery: Extra query parameters the SDK calls global queries (e.g. `RegionId`); normally empty.
     ///   - context: Endpoint, credentials, timestamp, nonce and optional headers (retry headers are not sent in V1).
     ///   - version: The API version.
@@ -196,11 +217,14 @@ public enum SignedRequestBuilder {
     public static func buildV1(
         action: String,
         parameters: [String: String],
+        placement: ParameterPlacement = .formBody,
         extraQuery: [(name: String, value: String)] = [],
         context: RequestSigningContext,
         version: String = apiVersion
     ) -> SignedRequest {
-        let bodyText = PercentEncoding.formBody(parameters)
+        let inQuery = placement == .query
+        let bodyParameters = inQuery ? [:] : parameters
+        let bodyText = PercentEncoding.formBody(bodyParameters)
         let body = Array(bodyText.utf8)
         var query: [(name: String, value: String)] = [
             ("Action", action),
@@ -210,22 +234,23 @@ public enum SignedRequestBuilder {
             ("SignatureNonce", context.nonce),
         ]
         query += extraQuery
+        if inQuery {
+            query += sortedByCodePoint(parameters).map { (name: $0.key, value: $0.value) }
+        }
         if let token = context.credentials.securityToken {
             query.append(("SecurityToken", token.value))
         }
         query.append(("SignatureMethod", SignatureV1.signatureMethod))
         query.append(("SignatureVersion", SignatureV1.signatureVersion))
         query.append(("AccessKeyId", context.credentials.accessKeyId))
-        var signed = parameters
+        var signed = bodyParameters
         for (name, value) in query { signed[name] = value }
         let components = SignatureV1.sign(
-            method: "POST",
+            method: placement.httpMethod,
             parameters: signed,
             accessKeySecret: context.credentials.accessKeySecret
         )
         query.append(("Signature", components.signature))
-        let queryText = query.map { PercentEncoding.pct($0.name) + "=" + PercentEncoding.pct($0.value) }
-            .joined(separator: "&")
 
         var headers = [
             HTTPHeader(name: "host", value: context.endpoint.hostHeader),
@@ -242,8 +267,8 @@ public enum SignedRequestBuilder {
             headers.append(HTTPHeader(name: "x-acs-credentials-provider", value: context.credentials.providerName))
         }
         let request = HTTPRequest(
-            method: "POST",
-            url: context.endpoint.url + "/?" + queryText,
+            method: placement.httpMethod,
+            url: context.endpoint.url + "/" + wireQuery(query),
             headers: headers,
             body: body
         )
@@ -255,5 +280,13 @@ public enum SignedRequestBuilder {
             v1: components,
             query: query
         )
+    }
+
+    /// `?name=value&…` written as the SDK's `urlencode` (``PercentEncoding/formComponent(_:)``), or empty.
+    static func wireQuery(_ query: [(name: String, value: String)]) -> String {
+        guard !query.isEmpty else { return "" }
+        return "?"
+            + query.map { PercentEncoding.formComponent($0.name) + "=" + PercentEncoding.formComponent($0.value) }
+            .joined(separator: "&")
     }
 }

@@ -2,7 +2,9 @@ import DataWorksAPI
 import Foundation
 public import HTTPServer
 
-/// A local DataWorks OpenAPI (2020-05-18) that serves `GetDeployment` and `ListDeployments` over libmicrohttpd.
+/// A local DataWorks OpenAPI that serves `GetDeployment` and `ListDeployments` (2020-05-18) and the six pipeline-run
+/// reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
+/// `SimulatorHandler+PipelineRuns.swift`) over libmicrohttpd.
 ///
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
@@ -19,22 +21,29 @@ public final class DataWorksSimulator: Sendable {
     /// The AccessKey secret the simulator accepts. Not a real credential.
     public static let accessKeySecret = "simulator-secret-0000000000000000"
 
-    private let state: SimulatorState
+    let state: SimulatorState
     private let server: HTTPServer
 
     /// Starts serving on `listenAddress` (a loopback address; port 0 picks a free one).
     ///
     /// - Parameters:
     ///   - deployments: What `GetDeployment` and `ListDeployments` answer with.
+    ///   - pipelineRuns: What the 2024-05-18 pipeline-run reads answer with (none by default).
+    ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
     ///   - listenAddress: `127.0.0.1:0` by default.
     ///   - tls: HTTPS settings (e.g. a certificate from a private CA); `nil` (default) serves plain HTTP.
     /// - Throws: `ServerError` when the address cannot be bound.
     public init(
         deployments: [SimulatedDeployment],
+        pipelineRuns: [SimulatedPipelineRun] = [],
+        crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
         listenAddress: String = "127.0.0.1:0",
         tls: HTTPServer.TLSConfiguration? = nil
     ) throws {
-        let state = SimulatorState(deployments: deployments)
+        let state = SimulatorState(
+            deployments: deployments,
+            pipelineRunState: PipelineRunState(runs: pipelineRuns, crossProjectRuns: crossProjectPipelineRuns)
+        )
         self.state = state
         self.scheme = tls == nil ? "http" : "https"
         self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
@@ -144,9 +153,12 @@ actor SimulatorState {
     private(set) var credentialMaterial: [String] = []
     private var seenNonces: Set<String> = []
     private var nonceOrder: [String] = []
+    /// The pipeline runs (2024-05-18) and their faults; see `SimulatorHandler+PipelineRuns.swift`.
+    var pipelineRunState: PipelineRunState
 
-    init(deployments: [SimulatedDeployment]) {
+    init(deployments: [SimulatedDeployment], pipelineRunState: PipelineRunState = PipelineRunState()) {
         self.deployments = Dictionary(deployments.map { ($0.deploymentId, $0) }, uniquingKeysWith: { _, last in last })
+        self.pipelineRunState = pipelineRunState
     }
 
     func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int?) {
@@ -156,6 +168,7 @@ actor SimulatorState {
     func clearFaults() {
         faults = [:]
         listFault = nil
+        pipelineRunState.clearFaults()
         background = BackgroundFaults()
     }
 

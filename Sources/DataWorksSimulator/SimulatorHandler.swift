@@ -14,6 +14,7 @@ struct SimulatorHandler: Sendable {
         var request = incoming
         request.path = Self.originForm(request.path)
         if request.path.hasPrefix("/-/simulator/") {
+            if let answer = await pipelineRunControl(request) { return answer }
             return await control(request)
         }
         guard request.path == "/" else {
@@ -33,17 +34,20 @@ struct SimulatorHandler: Sendable {
         guard await state.useNonce(call.nonce) else {
             return error(400, code: "SignatureNonceUsed", message: "Specified signature nonce was used already.")
         }
-        guard call.version == Self.apiVersion else {
+        guard APIVersion(rawValue: call.version) != nil else {
             return error(400, code: "InvalidVersion", message: "Specified parameter Version is not valid.")
         }
         await state.countRequest(action: call.action)
         if let fault = await state.takeBackgroundFault(), let answer = await answer(for: fault, nonce: call.nonce) {
             return answer
         }
+        if let answer = await pipelineRunAnswer(call, method: request.method) {
+            return answer
+        }
         switch call.action {
-        case "GetDeployment":
+        case "GetDeployment" where call.version == Self.apiVersion:
             return await getDeployment(call)
-        case "ListDeployments":
+        case "ListDeployments" where call.version == Self.apiVersion:
             return await listDeployments(call)
         default:
             return error(404, code: "InvalidAction.NotFound", message: "Specified api is not found.")

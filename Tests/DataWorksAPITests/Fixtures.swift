@@ -15,19 +15,29 @@ enum Fixture {
         Array(try Data(contentsOf: url(name)))
     }
 
-    static func vectors() throws -> [String: Any] {
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url("signature-vectors.json")))
+    /// The 2020-05-18 vectors (`signature-vectors.json`).
+    static let vectors2020 = "signature-vectors.json"
+    /// The 2024-05-18 pipeline-run vectors (`signature-vectors-2024.json`).
+    static let vectors2024 = "signature-vectors-2024.json"
+
+    static func vectors(_ file: String = vectors2020) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url(file)))
         return try #require(object as? [String: Any])
     }
 
-    static func vectorCase(_ group: String, _ id: String) throws -> [String: Any] {
-        let cases = try #require(try vectors()[group] as? [[String: Any]])
+    static func vectorCase(_ group: String, _ id: String, file: String = vectors2020) throws -> [String: Any] {
+        let cases = try #require(try vectors(file)[group] as? [[String: Any]])
         return try #require(cases.first { $0["id"] as? String == id }, "no vector \(id)")
     }
 
-    static func caseIDs(_ group: String) -> [String] {
-        guard let cases = (try? vectors())?[group] as? [[String: Any]] else { return [] }
+    static func caseIDs(_ group: String, file: String = vectors2020) -> [String] {
+        guard let cases = (try? vectors(file))?[group] as? [[String: Any]] else { return [] }
         return cases.compactMap { $0["id"] as? String }
+    }
+
+    /// An HTTP response with `body` read from `Fixtures/<name>`.
+    static func response(_ name: String, status: Int = 200, headers: [HTTPHeader] = []) throws -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers, body: try bytes(name))
     }
 }
 

@@ -16,10 +16,16 @@ struct SignatureV3Tests {
         #expect(Set(Fixture.caseIDs("v3_cases")) == Set(Self.caseIDs))
     }
 
+    /// Every V3 vector of both files: 2020-05-18 (`POST`, form body) and 2024-05-18 (pipeline runs, `GET` with a
+    /// query for the same-workspace reads).
+    static let allVectors: [(file: String, id: String)] =
+        caseIDs.map { (Fixture.vectors2020, $0) }
+        + Fixture.caseIDs("v3_cases", file: Fixture.vectors2024).map { (Fixture.vectors2024, $0) }
+
     /// The signing core reproduces every intermediate of every V3 vector byte for byte.
-    @Test(arguments: caseIDs)
-    func signingCoreReproducesVector(id: String) throws {
-        let vector = try Fixture.vectorCase("v3_cases", id)
+    @Test(arguments: allVectors)
+    func signingCoreReproducesVector(file: String, id: String) throws {
+        let vector = try Fixture.vectorCase("v3_cases", id, file: file)
         let request = try #require(vector["request"] as? [String: Any])
         let headers = stringMap(request["headers"]).filter { $0.key != "Authorization" }
             .map { HTTPHeader(name: $0.key, value: $0.value) }

@@ -6,8 +6,13 @@ import Testing
 
 /// The simulator as an upstream: signature checks, ListDeployments, the control endpoint.
 @Suite struct SimulatorTests {
-    static func withSimulator(_ body: (DataWorksSimulator, CurlHTTPClient) async throws -> Void) async throws {
-        let simulator = try DataWorksSimulator(deployments: Fixtures.all)
+    /// Runs `body` with a simulator made by `make` (the ``Fixtures`` deployments by default) and a transport, and
+    /// stops both afterwards.
+    static func withSimulator(
+        _ make: () throws -> DataWorksSimulator = { try DataWorksSimulator(deployments: Fixtures.all) },
+        _ body: (DataWorksSimulator, CurlHTTPClient) async throws -> Void
+    ) async throws {
+        let simulator = try make()
         let transport = try CurlHTTPClient()
         do {
             try await body(simulator, transport)
