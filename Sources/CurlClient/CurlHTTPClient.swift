@@ -84,8 +84,8 @@ private let curlGlobalInitCode: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL)
 ///
 /// Transfers run concurrently up to ``Configuration/maxConcurrentTransfers``; further requests wait in a first-in,
 /// first-out queue, and a request's ``HTTPRequest/timeout`` starts when it leaves the queue. Connections are kept
-/// alive and reused. Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) as libcurl reads
-/// them.
+/// alive and reused. Proxies come from the environment as libcurl reads it (`http_proxy` in lower case only,
+/// `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY`, `no_proxy`/`NO_PROXY`).
 ///
 /// Call ``shutdown()`` when done; `deinit` calls it too, so the worker thread never outlives the client.
 ///
