@@ -1,37 +1,45 @@
 #!/usr/bin/env python3
 """Writes the Grafana dashboards in this folder: python3 dashboards/generate.py
 
-The JSON files are generated, not hand-edited: change this script and run it again (standard library only).
-`python3 dashboards/generate.py --check` exits 1 when a committed file differs from what it would write.
+The JSON files are generated, not hand-edited: change this script and run it again. It builds typed dashboards
+with Grafana's dashboards-as-code library, grafana-foundation-sdk (the version pinned in requirements.txt, which
+scripts/deps.sh installs). `python3 dashboards/generate.py --check` exits 1 when a committed file differs from what
+it would write.
+
+Every query is restricted to the exporter's own series: the job variable lists only jobs that expose
+dataworks_exporter_build_info (the exporter's /metrics, not a /probe job, not Prometheus itself or another target),
+and "All" means all of those values (no catch-all allValue). Deployment families are deduplicated per deployment
+(max by region_id, project, deployment_id) before they are counted, so two replicas count each deployment once.
 """
 import json
 import pathlib
 import sys
 
+from grafana_foundation_sdk.builders import common as common_builder
+from grafana_foundation_sdk.builders import dashboard as builder
+from grafana_foundation_sdk.builders import prometheus, stat, table, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common, dashboard as model
+from grafana_foundation_sdk.models import prometheus as prometheus_model
+
 HERE = pathlib.Path(__file__).resolve().parent
-DS = {"type": "prometheus", "uid": "${datasource}"}
-SCHEMA_VERSION = 39
+DS = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
 
 # Selectors used by every query; the variables chain datasource -> job -> instance -> project.
 EXP = 'job=~"$job", instance=~"$instance"'
 DEP = EXP + ', project=~"$project"'
 ID = "region_id, project, deployment_id"
 
+GREEN_RED_AT_ONE = [("green", None), ("red", 1)]
+GREEN_ORANGE_AT_ONE = [("green", None), ("orange", 1)]
+RED_GREEN_AT_ONE = [("red", None), ("green", 1)]
+
 
 def variables(with_project=True):
     result = [
-        {
-            "name": "datasource",
-            "label": "Data source",
-            "type": "datasource",
-            "query": "prometheus",
-            "current": {},
-            "hide": 0,
-            "refresh": 1,
-            "regex": "",
-        },
-        query_variable("job", "Job", "label_values(dataworks_up, job)"),
-        query_variable("instance", "Instance", 'label_values(dataworks_up{job=~"$job"}, instance)'),
+        builder.DatasourceVariable("datasource").label("Data source").type("prometheus"),
+        query_variable("job", "Job", "label_values(dataworks_exporter_build_info, job)"),
+        query_variable("instance", "Instance", 'label_values(dataworks_exporter_build_info{job=~"$job"}, instance)'),
     ]
     if with_project:
         result.append(
@@ -45,194 +53,113 @@ def variables(with_project=True):
 
 
 def query_variable(name, label, query):
-    return {
-        "name": name,
-        "label": label,
-        "type": "query",
-        "datasource": DS,
-        "definition": query,
-        "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
-        "refresh": 2,
-        "includeAll": True,
-        "allValue": ".+",
-        "multi": True,
-        "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
-        "sort": 1,
-        "hide": 0,
-        "regex": "",
-    }
+    return (
+        builder.QueryVariable(name)
+        .label(label)
+        .datasource(DS)
+        .query({"qryType": 1, "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"})
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(model.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(model.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
 
 
-def target(expr, legend="__auto", ref="A", instant=False, fmt="time_series", hide=False):
-    result = {
-        "datasource": DS,
-        "expr": expr,
-        "legendFormat": legend,
-        "refId": ref,
-        "range": not instant,
-        "instant": instant,
-        "format": fmt,
-        "editorMode": "code",
-    }
-    if hide:
-        result["hide"] = True
+def query(expr, legend="__auto", ref="A", instant=False, table_format=False):
+    result = (
+        prometheus.Dataquery()
+        .datasource(DS)
+        .expr(expr)
+        .legend_format(legend)
+        .ref_id(ref)
+        .editor_mode(prometheus_model.QueryEditorMode.CODE)
+    )
+    result = result.instant() if instant else result.range()
+    if table_format:
+        result = result.format(prometheus_model.PromQueryFormat.TABLE)
     return result
 
 
-class Layout:
-    """Places panels on the 24-column grid, left to right, then the next row; ids count up."""
+def thresholds(steps):
+    return (
+        builder.ThresholdsConfig()
+        .mode(model.ThresholdsMode.ABSOLUTE)
+        .steps([model.Threshold(color=color, value=value) for color, value in steps])
+    )
 
-    def __init__(self):
-        self.x = 0
-        self.y = 0
-        self.row_height = 0
-        self.next_id = 1
-        self.panels = []
 
-    def add(self, panel, w, h):
-        if self.x + w > 24:
-            self.x = 0
-            self.y += self.row_height
-            self.row_height = 0
-        panel["id"] = self.next_id
-        panel["gridPos"] = {"h": h, "w": w, "x": self.x, "y": self.y}
-        self.next_id += 1
-        self.x += w
-        self.row_height = max(self.row_height, h)
-        self.panels.append(panel)
+def value_texts(texts):
+    return [
+        model.ValueMap(options={value: model.ValueMappingResult(text=text) for value, text in texts.items()})
+    ]
 
-    def row(self, title):
-        if self.x > 0:
-            self.x = 0
-            self.y += self.row_height
-            self.row_height = 0
-        self.panels.append(
-            {
-                "type": "row",
-                "title": title,
-                "id": self.next_id,
-                "collapsed": False,
-                "panels": [],
-                "gridPos": {"h": 1, "w": 24, "x": 0, "y": self.y},
-            }
+
+def stat_panel(title, description, expr, unit="none", steps=None, texts=None):
+    panel = (
+        stat.Panel()
+        .title(title)
+        .description(description)
+        .datasource(DS)
+        .with_target(query(expr, legend="", instant=True))
+        .unit(unit)
+        .color_scheme(builder.FieldColor().mode(model.FieldColorModeId.THRESHOLDS))
+        .thresholds(thresholds(steps or [("green", None)]))
+        .color_mode(common.BigValueColorMode.BACKGROUND)
+        .graph_mode(common.BigValueGraphMode.NONE)
+        .text_mode(common.BigValueTextMode.VALUE)
+        .reduce_options(common_builder.ReduceDataOptions().calcs(["lastNotNull"]).values(False).fields(""))
+    )
+    if texts:
+        panel = panel.mappings(value_texts(texts))
+    return panel
+
+
+def red_series(panel, pattern):
+    return panel.override_by_regexp(
+        pattern, [model.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "red"})]
+    )
+
+
+def timeseries_panel(title, description, targets, unit="short", red=None, stack=False):
+    panel = (
+        timeseries.Panel()
+        .title(title)
+        .description(description)
+        .datasource(DS)
+        .targets([query(expr, legend=legend, ref=chr(ord("A") + index)) for index, (expr, legend) in enumerate(targets)])
+        .unit(unit)
+        .color_scheme(builder.FieldColor().mode(model.FieldColorModeId.PALETTE_CLASSIC))
+        .line_width(1)
+        .fill_opacity(10)
+        .show_points(common.VisibilityMode.NEVER)
+        .span_nulls(False)
+        .stacking(
+            common_builder.StackingConfig().mode(common.StackingMode.NORMAL if stack else common.StackingMode.NONE).group("A")
         )
-        self.next_id += 1
-        self.y += 1
+        .legend(
+            common_builder.VizLegendOptions()
+            .display_mode(common.LegendDisplayMode.TABLE)
+            .placement(common.LegendPlacement.BOTTOM)
+            .show_legend(True)
+            .calcs(["lastNotNull", "max"])
+        )
+        .tooltip(common_builder.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING))
+    )
+    if red:
+        panel = red_series(panel, red)
+    return panel
 
 
-def stat(title, description, expr, unit="none", thresholds=None, mappings=None):
-    steps = thresholds or [{"color": "green", "value": None}]
-    return {
-        "type": "stat",
-        "title": title,
-        "description": description,
-        "datasource": DS,
-        "targets": [target(expr, legend="", instant=True)],
-        "fieldConfig": {
-            "defaults": {
-                "unit": unit,
-                "color": {"mode": "thresholds"},
-                "thresholds": {"mode": "absolute", "steps": steps},
-                "mappings": mappings or [],
-            },
-            "overrides": [],
-        },
-        "options": {
-            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-            "colorMode": "background",
-            "graphMode": "none",
-            "textMode": "value",
-            "justifyMode": "auto",
-            "orientation": "auto",
-        },
-    }
+def sized(panel, w, h):
+    return panel.span(w).height(h)
 
 
-def timeseries(title, description, targets, unit="short", overrides=None, stack=False):
-    return {
-        "type": "timeseries",
-        "title": title,
-        "description": description,
-        "datasource": DS,
-        "targets": [
-            target(expr, legend=legend, ref=chr(ord("A") + index)) for index, (expr, legend) in enumerate(targets)
-        ],
-        "fieldConfig": {
-            "defaults": {
-                "unit": unit,
-                "color": {"mode": "palette-classic"},
-                "custom": {
-                    "drawStyle": "line",
-                    "lineWidth": 1,
-                    "fillOpacity": 10,
-                    "showPoints": "never",
-                    "spanNulls": False,
-                    "stacking": {"mode": "normal" if stack else "none", "group": "A"},
-                },
-            },
-            "overrides": overrides or [],
-        },
-        "options": {
-            "legend": {"displayMode": "table", "placement": "bottom", "showLegend": True, "calcs": ["lastNotNull", "max"]},
-            "tooltip": {"mode": "multi", "sort": "desc"},
-        },
-    }
-
-
-def red_series(pattern):
-    return {
-        "matcher": {"id": "byRegexp", "options": pattern},
-        "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": "red"}}],
-    }
-
-
-def dashboard(uid, title, description, tags, panels, with_project=True):
-    return {
-        "uid": uid,
-        "title": title,
-        "description": description,
-        "tags": tags,
-        "timezone": "utc",
-        "editable": False,
-        "graphTooltip": 1,
-        "refresh": "1m",
-        "time": {"from": "now-6h", "to": "now"},
-        "timepicker": {},
-        "schemaVersion": SCHEMA_VERSION,
-        "version": 1,
-        "fiscalYearStartMonth": 0,
-        "liveNow": False,
-        "weekStart": "",
-        "links": [
-            {
-                "title": "DataWorks dashboards",
-                "type": "dashboards",
-                "tags": ["dataworks"],
-                "asDropdown": False,
-                "includeVars": True,
-                "keepTime": True,
-                "icon": "external link",
-                "targetBlank": False,
-                "tooltip": "",
-                "url": "",
-            }
-        ],
-        "annotations": {
-            "list": [
-                {
-                    "builtIn": 1,
-                    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
-                    "enable": True,
-                    "hide": True,
-                    "iconColor": "rgba(0, 211, 255, 1)",
-                    "name": "Annotations & Alerts",
-                    "type": "dashboard",
-                }
-            ]
-        },
-        "templating": {"list": variables(with_project)},
-        "panels": panels,
-    }
+def errors_by_code(selector, total):
+    """Error rates by code, only the codes that happened, plus their sum (named `total`): the exporter presets the
+    common codes to 0, and a legend of 25 zero lines hides what happened."""
+    rate = f"rate(dataworks_api_errors_total{{{selector}}}[$__rate_interval])"
+    return f'sum by (code) ({rate}) > 0 or label_replace(sum({rate}), "code", "{total}", "code", ".*")'
 
 
 def status_selector(status):
@@ -243,106 +170,94 @@ def created_age():
     return f"time() - max by ({ID}) (dataworks_deployment_create_timestamp_seconds{{{DEP}}})"
 
 
-def deployments():
-    layout = Layout()
-    red_at_one = [{"color": "green", "value": None}, {"color": "red", "value": 1}]
-    orange_at_one = [{"color": "green", "value": None}, {"color": "orange", "value": 1}]
-    layout.row("Now")
-    layout.add(
-        stat(
-            "Failed",
-            "Deployments whose current status is failure.",
-            f"count({status_selector('failure')}) or vector(0)",
-            thresholds=red_at_one,
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Stuck in ready > 1h",
-            "Deployments still in status ready more than an hour after they were created.",
-            f"count(({status_selector('ready')}) and on ({ID}) ({created_age()} > 3600)) or vector(0)",
-            thresholds=orange_at_one,
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Ready",
-            "Deployments waiting in status ready.",
-            f"count({status_selector('ready')}) or vector(0)",
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Watched",
-            "Deployments the exporter has data for.",
-            f"count(max by ({ID}) (dataworks_deployment_info{{{DEP}}})) or vector(0)",
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Stale > 15m",
-            "Deployments not fetched successfully for more than 15 minutes.",
-            f"count(time() - max by ({ID}) (dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}}) > 900)"
-            " or vector(0)",
-            thresholds=orange_at_one,
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "DataWorks API",
-            "dataworks_up: 1 if the last collection of every exporter instance fetched every deployment.",
-            f"min(dataworks_up{{{EXP}}})",
-            thresholds=[{"color": "red", "value": None}, {"color": "green", "value": 1}],
-            mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}],
-        ),
-        4,
-        4,
+def status_changes():
+    """A deployment entering a status: its status series turned 1 within the last interval."""
+    return (
+        f"max by ({ID}, status) ((changes(dataworks_deployment_status{{{DEP}}}[$__rate_interval]) > 0) "
+        f"and (dataworks_deployment_status{{{DEP}}} == 1))"
     )
 
-    layout.row("Deployments")
-    table = {
-        "type": "table",
-        "title": "Deployments",
-        "description": "Every watched deployment: status, target environment, execution latency (ExecuteTime − "
-        "CreateTime) and age since CreateTime.",
-        "datasource": DS,
-        "targets": [
-            target(
-                f"max by ({ID}, name, to_environment) (dataworks_deployment_info{{{DEP}}})",
-                ref="A",
-                instant=True,
-                fmt="table",
-            ),
-            target(
-                f"max by ({ID}, status) (dataworks_deployment_status{{{DEP}}} == 1)",
-                ref="B",
-                instant=True,
-                fmt="table",
-            ),
-            target(
-                f"max by ({ID}) (dataworks_deployment_execution_latency_seconds{{{DEP}}})",
-                ref="C",
-                instant=True,
-                fmt="table",
-            ),
-            target(created_age(), ref="D", instant=True, fmt="table"),
-        ],
-        "transformations": [
-            {"id": "merge", "options": {}},
-            {
-                "id": "organize",
-                "options": {
-                    "excludeByName": {"Time": True, "Value #A": True, "Value #B": True},
+
+def dashboard(uid, title, description, rows, with_project=True, annotations=()):
+    board = (
+        builder.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["dataworks", "dataworks-exporter"])
+        .timezone("utc")
+        .readonly()
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .refresh("1m")
+        .time("now-6h", "now")
+        .version(1)
+        .link(
+            builder.DashboardLink("DataWorks dashboards")
+            .type(model.DashboardLinkType.DASHBOARDS)
+            .tags(["dataworks"])
+            .as_dropdown(False)
+            .include_vars(True)
+            .keep_time(True)
+            .icon("external link")
+            .target_blank(False)
+        )
+        .annotation(
+            builder.AnnotationQuery()
+            .name("Annotations & Alerts")
+            .datasource(model.DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+            .enable(True)
+            .hide(True)
+            .icon_color("rgba(0, 211, 255, 1)")
+            .type("dashboard")
+            .built_in(1)
+        )
+        .variables(variables(with_project))
+    )
+    for annotation in annotations:
+        board = board.annotation(annotation)
+    next_id = 1
+    for row_title, panels in rows:
+        board = board.with_row(builder.Row(row_title).id(next_id))
+        next_id += 1
+        for panel, w, h in panels:
+            board = board.with_panel(sized(panel, w, h).id(next_id))
+            next_id += 1
+    return board
+
+
+def deployments():
+    table_targets = [
+        query(f"max by ({ID}, name, to_environment) (dataworks_deployment_info{{{DEP}}})", ref="A", instant=True, table_format=True),
+        query(f"max by ({ID}, status) (dataworks_deployment_status{{{DEP}}} == 1)", ref="B", instant=True, table_format=True),
+        query(
+            f"max by ({ID}) (dataworks_deployment_execution_latency_seconds{{{DEP}}})",
+            ref="C",
+            instant=True,
+            table_format=True,
+        ),
+        query(created_age(), ref="D", instant=True, table_format=True),
+        query(
+            f"max by ({ID}, error_message) (dataworks_deployment_error_info{{{DEP}}})",
+            ref="E",
+            instant=True,
+            table_format=True,
+        ),
+    ]
+    status_colors = {"failure": "red", "ready": "orange", "success": "green", "rejected": "purple", "unknown": "gray"}
+    deployments_table = (
+        table.Panel()
+        .title("Deployments")
+        .description(
+            "Every watched deployment: status, target environment, the failure reason of a failed one (ErrorMessage), "
+            "execution latency (ExecuteTime − CreateTime) and age since CreateTime."
+        )
+        .datasource(DS)
+        .targets(table_targets)
+        .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {"Time": True, "Value #A": True, "Value #B": True, "Value #E": True},
                     "indexByName": {
                         "name": 0,
                         "project": 1,
@@ -350,8 +265,9 @@ def deployments():
                         "region_id": 3,
                         "to_environment": 4,
                         "status": 5,
-                        "Value #C": 6,
-                        "Value #D": 7,
+                        "error_message": 6,
+                        "Value #C": 7,
+                        "Value #D": 8,
                     },
                     "renameByName": {
                         "name": "Name",
@@ -360,331 +276,503 @@ def deployments():
                         "region_id": "Region",
                         "to_environment": "Target",
                         "status": "Status",
+                        "error_message": "Failure reason",
                         "Value #C": "Execution latency",
                         "Value #D": "Age",
                     },
                 },
-            },
-        ],
-        "fieldConfig": {
-            "defaults": {"custom": {"align": "auto", "cellOptions": {"type": "auto"}}},
-            "overrides": [
-                {
-                    "matcher": {"id": "byName", "options": "Status"},
-                    "properties": [
-                        {"id": "custom.cellOptions", "value": {"type": "color-background"}},
+            )
+        )
+        .override_by_name(
+            "Status",
+            [
+                model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+                model.DynamicConfigValue(
+                    id_val="mappings",
+                    value=[
                         {
-                            "id": "mappings",
-                            "value": [
-                                {
-                                    "type": "value",
-                                    "options": {
-                                        "failure": {"color": "red", "index": 0},
-                                        "ready": {"color": "orange", "index": 1},
-                                        "success": {"color": "green", "index": 2},
-                                        "rejected": {"color": "purple", "index": 3},
-                                        "unknown": {"color": "gray", "index": 4},
-                                    },
-                                }
-                            ],
-                        },
+                            "type": "value",
+                            "options": {
+                                status: {"color": color, "index": index}
+                                for index, (status, color) in enumerate(status_colors.items())
+                            },
+                        }
                     ],
-                },
-                {"matcher": {"id": "byName", "options": "Execution latency"}, "properties": [{"id": "unit", "value": "s"}]},
-                {"matcher": {"id": "byName", "options": "Age"}, "properties": [{"id": "unit", "value": "s"}]},
-            ],
-        },
-        "options": {"showHeader": True, "sortBy": [{"displayName": "Age", "desc": False}], "cellHeight": "sm"},
-    }
-    layout.add(table, 24, 9)
-    layout.add(
-        timeseries(
-            "Deployments by status",
-            "How many watched deployments are in each status.",
-            [(f"sum by (status) (dataworks_deployment_status{{{DEP}}})", "{{status}}")],
-            overrides=[red_series("failure")],
-            stack=True,
-        ),
-        12,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "Data freshness",
-            "Seconds since each deployment was last fetched successfully.",
-            [
-                (
-                    f"time() - max by ({ID}) (dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}})",
-                    "{{project}}/{{deployment_id}}",
-                )
-            ],
-            unit="s",
-        ),
-        12,
-        8,
-    )
-
-    layout.row("DataWorks API")
-    layout.add(
-        timeseries(
-            "API requests and errors by code",
-            "Requests per second to the DataWorks API, and failed ones by error code; throttling codes in red.",
-            [
-                (f"sum(rate(dataworks_api_requests_total{{{EXP}}}[$__rate_interval]))", "requests"),
-                (f"sum by (code) (rate(dataworks_api_errors_total{{{EXP}}}[$__rate_interval]))", "{{code}}"),
-            ],
-            unit="reqps",
-            overrides=[red_series("Throttling.*")],
-        ),
-        12,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "Throttling",
-            "Throttled answers per second: flow control (Throttling, Throttling.User, Throttling.System, Throttling.Api) "
-            "and the daily "
-            "quota (Throttling.Api.Risk, Throttling.Resource).",
-            [
-                (
-                    f'sum by (code) (rate(dataworks_api_errors_total{{{EXP}, code=~"Throttling.*"}}[$__rate_interval]))',
-                    "{{code}}",
-                ),
-                (
-                    f"sum by (reason) (rate(dataworks_api_retries_total{{{EXP}}}[$__rate_interval]))",
-                    "retry: {{reason}}",
                 ),
             ],
-            unit="reqps",
-            overrides=[red_series("Throttling.*")],
-        ),
-        12,
-        8,
+        )
+        .override_by_name("Execution latency", [model.DynamicConfigValue(id_val="unit", value="s")])
+        .override_by_name("Age", [model.DynamicConfigValue(id_val="unit", value="s")])
+        .show_header(True)
+        .sort_by([common_builder.TableSortByFieldState().display_name("Age").desc(False)])
+        .cell_height(common.TableCellHeight.SM)
     )
-    layout.add(
-        timeseries(
-            "API latency",
-            "Quantiles of the DataWorks API request duration.",
+    rows = [
+        (
+            "Now",
             [
                 (
-                    f"histogram_quantile({q}, sum by (le) (rate(dataworks_api_request_duration_seconds_bucket{{{EXP}}}[$__rate_interval])))",
-                    f"p{int(q * 100)}",
-                )
-                for q in (0.5, 0.95, 0.99)
+                    stat_panel(
+                        "Failed",
+                        "Deployments whose current status is failure.",
+                        f"count({status_selector('failure')}) or vector(0)",
+                        steps=GREEN_RED_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Stuck in ready > 1h",
+                        "Deployments still in status ready more than an hour after they were created.",
+                        f"count(({status_selector('ready')}) and on ({ID}) ({created_age()} > 3600)) or vector(0)",
+                        steps=GREEN_ORANGE_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Ready",
+                        "Deployments waiting in status ready.",
+                        f"count({status_selector('ready')}) or vector(0)",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Watched",
+                        "Deployments the exporter has data for.",
+                        f"count(max by ({ID}) (dataworks_deployment_info{{{DEP}}})) or vector(0)",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Stale > 15m",
+                        "Deployments whose last refresh failed and whose last good data is more than 15 minutes old (as "
+                        "the DataWorksDeploymentDataStale alert); a finished deployment that is not due yet is not stale.",
+                        f"count(max by ({ID}) (dataworks_deployment_fetch_success{{{DEP}}}) == 0 unless on ({ID}) "
+                        f"(time() - max by ({ID}) (dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}}) "
+                        "<= 900)) or vector(0)",
+                        steps=GREEN_ORANGE_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "DataWorks API",
+                        "dataworks_up: 1 if the last collection of every exporter instance fetched every deployment.",
+                        f"min(dataworks_up{{{EXP}}})",
+                        steps=RED_GREEN_AT_ONE,
+                        texts={"0": "DOWN", "1": "UP"},
+                    ),
+                    4,
+                    4,
+                ),
             ],
-            unit="s",
         ),
-        12,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "Collection duration against its budget",
-            "How long each exporter's last collection took, and its time budget (the scrape timeout minus the offset).",
+        (
+            "Deployments",
             [
-                (f"max by (instance) (dataworks_scrape_duration_seconds{{{EXP}}})", "{{instance}} duration"),
-                (f"max by (instance) (dataworks_scrape_timeout_seconds{{{EXP}}})", "{{instance}} budget"),
+                (deployments_table, 24, 9),
+                (
+                    timeseries_panel(
+                        "Deployments by status",
+                        "How many watched deployments are in each status (each deployment once, however many "
+                        "exporters watch it).",
+                        [(f"sum by (status) (max by ({ID}, status) (dataworks_deployment_status{{{DEP}}}))", "{{status}}")],
+                        red="failure",
+                        stack=True,
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Data freshness",
+                        "Seconds since each deployment was last fetched successfully. Finished deployments are "
+                        "re-checked every terminal_refresh (1 h by default), so their age grows until then.",
+                        [
+                            (
+                                f"time() - max by ({ID}) "
+                                f"(dataworks_deployment_last_fetch_success_timestamp_seconds{{{DEP}}})",
+                                "{{project}}/{{deployment_id}}",
+                            )
+                        ],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
             ],
-            unit="s",
         ),
-        12,
-        8,
-    )
+        (
+            "DataWorks API",
+            [
+                (
+                    timeseries_panel(
+                        "API requests and errors by code",
+                        "Requests per second to the DataWorks API, and failed ones by error code (only codes that "
+                        "occurred, and all errors together); throttling codes in red.",
+                        [
+                            (f"sum(rate(dataworks_api_requests_total{{{EXP}}}[$__rate_interval]))", "requests"),
+                            (errors_by_code(EXP, "all errors"), "{{code}}"),
+                        ],
+                        unit="reqps",
+                        red="Throttling.*",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Throttling",
+                        "Throttled answers per second: flow control (Throttling, Throttling.User, Throttling.System, "
+                        "Throttling.Api) and the daily quota (Throttling.Api.Risk, Throttling.Resource); only codes "
+                        "that occurred, and all of them together.",
+                        [
+                            (errors_by_code(EXP + ', code=~"Throttling.*"', "all throttling"), "{{code}}"),
+                            (
+                                f"sum by (reason) (rate(dataworks_api_retries_total{{{EXP}}}[$__rate_interval]))",
+                                "retry: {{reason}}",
+                            ),
+                        ],
+                        unit="reqps",
+                        red="Throttling.*",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "API latency",
+                        "Quantiles of the DataWorks API request duration.",
+                        [
+                            (
+                                f"histogram_quantile({q}, sum by (le) "
+                                f"(rate(dataworks_api_request_duration_seconds_bucket{{{EXP}}}[$__rate_interval])))",
+                                f"p{int(q * 100)}",
+                            )
+                            for q in (0.5, 0.95, 0.99)
+                        ],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Collection duration against its budget",
+                        "How long each exporter's last collection took, and its time budget (the scrape timeout minus "
+                        "the offset).",
+                        [
+                            (f"max by (instance) (dataworks_scrape_duration_seconds{{{EXP}}})", "{{instance}} duration"),
+                            (f"max by (instance) (dataworks_scrape_timeout_seconds{{{EXP}}})", "{{instance}} budget"),
+                        ],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
+            ],
+        ),
+        quota_row(),
+    ]
     return dashboard(
         "dataworks-deployments",
         "DataWorks / Deployments",
         "Alibaba Cloud DataWorks release packages (deployments) watched by dataworks-exporter.",
-        ["dataworks", "dataworks-exporter"],
-        layout.panels,
+        rows,
+        annotations=[
+            builder.AnnotationQuery()
+            .name(STATUS_CHANGES)
+            .datasource(DS)
+            .enable(True)
+            .hide(False)
+            .icon_color("orange")
+            .expr(status_changes())
+        ],
+    )
+
+
+# The SDK's AnnotationQuery has no fields for the Prometheus annotation options: render() adds them to this one.
+STATUS_CHANGES = "Deployment status changes"
+PROMETHEUS_ANNOTATION_OPTIONS = {
+    STATUS_CHANGES: {
+        "titleFormat": "{{project}}/{{deployment_id}} → {{status}}",
+        "textFormat": "Deployment {{deployment_id}} in project {{project}} ({{region_id}}) is now {{status}}.",
+        "tagKeys": "status",
+        "step": "1m",
+        "useValueForTime": False,
+    }
+}
+
+
+def quota_row():
+    return (
+        "Quota",
+        [
+            (
+                timeseries_panel(
+                    "Paused regions",
+                    "dataworks_api_region_paused: 1 while calls to a region are paused after a daily or edition quota "
+                    "answer (Throttling.Api.Risk, Throttling.Resource), until the quota resets at the next UTC day.",
+                    [(f"max by (instance, region_id) (dataworks_api_region_paused{{{EXP}}})", "{{instance}} {{region_id}}")],
+                    red=".*",
+                ),
+                8,
+                8,
+            ),
+            (
+                timeseries_panel(
+                    "Rate limit by region",
+                    "dataworks_api_rate_limit_per_second: the effective calls per second to a region's API "
+                    "(dataworks.rate_limit, lowered after throttling); no line when unlimited.",
+                    [
+                        (
+                            f"max by (instance, region_id) (dataworks_api_rate_limit_per_second{{{EXP}}})",
+                            "{{instance}} {{region_id}}",
+                        )
+                    ],
+                    unit="reqps",
+                ),
+                8,
+                8,
+            ),
+            (
+                timeseries_panel(
+                    "API requests per collection",
+                    "dataworks_cycle_api_requests: the requests the last collection sent, retries included, by action; "
+                    "times the collections a day, this is the daily quota spent.",
+                    [(f"max by (instance, action) (dataworks_cycle_api_requests{{{EXP}}})", "{{instance}} {{action}}")],
+                ),
+                8,
+                8,
+            ),
+        ],
     )
 
 
 def exporter_health():
-    layout = Layout()
-    layout.row("Status")
-    layout.add(
-        stat(
-            "Scrape",
-            "up: whether Prometheus reaches every exporter instance.",
-            f"min(up{{{EXP}}})",
-            thresholds=[{"color": "red", "value": None}, {"color": "green", "value": 1}],
-            mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}],
-        ),
-        4,
-        4,
+    build_table = (
+        table.Panel()
+        .title("Build")
+        .description("dataworks_exporter_build_info of each instance.")
+        .datasource(DS)
+        .with_target(
+            query(
+                f"max by (instance, version, revision, swiftversion) (dataworks_exporter_build_info{{{EXP}}})",
+                instant=True,
+                table_format=True,
+            )
+        )
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize", options={"excludeByName": {"Time": True, "Value": True}, "renameByName": {}}
+            )
+        )
+        .show_header(True)
+        .cell_height(common.TableCellHeight.SM)
     )
-    layout.add(
-        stat(
-            "DataWorks API",
-            "dataworks_up: 1 if the last collection fetched every deployment.",
-            f"min(dataworks_up{{{EXP}}})",
-            thresholds=[{"color": "red", "value": None}, {"color": "green", "value": 1}],
-            mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}],
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Config loaded",
-            "dataworks_exporter_config_last_reload_successful: 0 when the last configuration load failed.",
-            f"min(dataworks_exporter_config_last_reload_successful{{{EXP}}})",
-            thresholds=[{"color": "red", "value": None}, {"color": "green", "value": 1}],
-            mappings=[{"type": "value", "options": {"0": {"text": "FAILED"}, "1": {"text": "OK"}}}],
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Config age",
-            "Time since the configuration was last loaded successfully.",
-            f"time() - max(dataworks_exporter_config_last_reload_success_timestamp_seconds{{{EXP}}})",
-            unit="s",
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Uptime",
-            "Time since the oldest exporter process started.",
-            f"time() - min(process_start_time_seconds{{{EXP}}})",
-            unit="s",
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        stat(
-            "Fetch success",
-            "Share of the deployments fetched by the last collection.",
-            f"avg(dataworks_deployment_fetch_success{{{DEP}}})",
-            unit="percentunit",
-            thresholds=[{"color": "red", "value": None}, {"color": "orange", "value": 0.5}, {"color": "green", "value": 1}],
-        ),
-        4,
-        4,
-    )
-    layout.add(
-        {
-            "type": "table",
-            "title": "Build",
-            "description": "dataworks_exporter_build_info of each instance.",
-            "datasource": DS,
-            "targets": [
-                target(
-                    f"max by (instance, version, revision, swiftversion) (dataworks_exporter_build_info{{{EXP}}})",
-                    instant=True,
-                    fmt="table",
-                )
-            ],
-            "transformations": [
-                {"id": "organize", "options": {"excludeByName": {"Time": True, "Value": True}, "renameByName": {}}}
-            ],
-            "fieldConfig": {"defaults": {}, "overrides": []},
-            "options": {"showHeader": True, "cellHeight": "sm"},
-        },
-        24,
-        5,
-    )
-
-    layout.row("Collection")
-    layout.add(
-        timeseries(
-            "Collection duration against its budget",
-            "The exporter's last collection and its time budget, next to the duration of Prometheus' scrape.",
+    rows = [
+        (
+            "Status",
             [
-                (f"max by (instance) (dataworks_scrape_duration_seconds{{{EXP}}})", "{{instance}} collection"),
-                (f"max by (instance) (dataworks_scrape_timeout_seconds{{{EXP}}})", "{{instance}} budget"),
-                (f"max by (instance) (scrape_duration_seconds{{{EXP}}})", "{{instance}} scrape"),
+                (
+                    stat_panel(
+                        "Scrape",
+                        "up: whether Prometheus reaches every exporter instance.",
+                        f"min(up{{{EXP}}})",
+                        steps=RED_GREEN_AT_ONE,
+                        texts={"0": "DOWN", "1": "UP"},
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "DataWorks API",
+                        "dataworks_up: 1 if the last collection fetched every deployment.",
+                        f"min(dataworks_up{{{EXP}}})",
+                        steps=RED_GREEN_AT_ONE,
+                        texts={"0": "DOWN", "1": "UP"},
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Config loaded",
+                        "dataworks_exporter_config_last_reload_successful: 0 when the last configuration load failed.",
+                        f"min(dataworks_exporter_config_last_reload_successful{{{EXP}}})",
+                        steps=RED_GREEN_AT_ONE,
+                        texts={"0": "FAILED", "1": "OK"},
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Config age",
+                        "Time since the configuration was last loaded successfully.",
+                        f"time() - max(dataworks_exporter_config_last_reload_success_timestamp_seconds{{{EXP}}})",
+                        unit="s",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Uptime",
+                        "Time since the oldest exporter process started.",
+                        f"time() - min(process_start_time_seconds{{{EXP}}})",
+                        unit="s",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Fetch success",
+                        "Share of the deployments fetched by the last collection (each deployment once, fetched if "
+                        "any exporter fetched it).",
+                        f"avg(max by ({ID}) (dataworks_deployment_fetch_success{{{DEP}}}))",
+                        unit="percentunit",
+                        steps=[("red", None), ("orange", 0.5), ("green", 1)],
+                    ),
+                    4,
+                    4,
+                ),
+                (build_table, 24, 5),
             ],
-            unit="s",
         ),
-        12,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "Deployments fetched",
-            "Share of the deployments fetched successfully by each instance's last collection.",
-            [(f"avg by (instance) (dataworks_deployment_fetch_success{{{DEP}}})", "{{instance}}")],
-            unit="percentunit",
+        (
+            "Collection",
+            [
+                (
+                    timeseries_panel(
+                        "Collection duration against its budget",
+                        "The exporter's last collection and its time budget, next to the duration of Prometheus' "
+                        "scrape.",
+                        [
+                            (f"max by (instance) (dataworks_scrape_duration_seconds{{{EXP}}})", "{{instance}} collection"),
+                            (f"max by (instance) (dataworks_scrape_timeout_seconds{{{EXP}}})", "{{instance}} budget"),
+                            (f"max by (instance) (scrape_duration_seconds{{{EXP}}})", "{{instance}} scrape"),
+                        ],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Deployments fetched",
+                        "Share of the deployments fetched successfully by each instance's last collection.",
+                        [(f"avg by (instance) (dataworks_deployment_fetch_success{{{DEP}}})", "{{instance}}")],
+                        unit="percentunit",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "API requests by action",
+                        "Requests per second to the DataWorks API, retries included.",
+                        [
+                            (
+                                f"sum by (action) (rate(dataworks_api_requests_total{{{EXP}}}[$__rate_interval]))",
+                                "{{action}}",
+                            )
+                        ],
+                        unit="reqps",
+                    ),
+                    8,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "API errors by code",
+                        "Failed DataWorks API requests per second, by error code (only codes that occurred, and all "
+                        "errors together); throttling codes in red.",
+                        [(errors_by_code(EXP, "all errors"), "{{code}}")],
+                        unit="reqps",
+                        red="Throttling.*",
+                    ),
+                    8,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "API retries by reason",
+                        "Requests sent again after a retryable failure, per second.",
+                        [
+                            (
+                                f"sum by (reason) (rate(dataworks_api_retries_total{{{EXP}}}[$__rate_interval]))",
+                                "{{reason}}",
+                            )
+                        ],
+                        unit="reqps",
+                    ),
+                    8,
+                    8,
+                ),
+            ],
         ),
-        12,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "API requests by action",
-            "Requests per second to the DataWorks API, retries included.",
-            [(f"sum by (action) (rate(dataworks_api_requests_total{{{EXP}}}[$__rate_interval]))", "{{action}}")],
-            unit="reqps",
+        quota_row(),
+        (
+            "Process",
+            [
+                (
+                    timeseries_panel(
+                        "CPU",
+                        "CPU seconds used per second.",
+                        [(f"rate(process_cpu_seconds_total{{{EXP}}}[$__rate_interval])", "{{instance}}")],
+                        unit="percentunit",
+                    ),
+                    8,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Memory",
+                        "Resident memory.",
+                        [(f"process_resident_memory_bytes{{{EXP}}}", "{{instance}}")],
+                        unit="bytes",
+                    ),
+                    8,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "File descriptors",
+                        "Open file descriptors against the limit.",
+                        [(f"process_open_fds{{{EXP}}} / process_max_fds{{{EXP}}}", "{{instance}}")],
+                        unit="percentunit",
+                    ),
+                    8,
+                    8,
+                ),
+            ],
         ),
-        8,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "API errors by code",
-            "Failed DataWorks API requests per second, by error code; throttling codes in red.",
-            [(f"sum by (code) (rate(dataworks_api_errors_total{{{EXP}}}[$__rate_interval]))", "{{code}}")],
-            unit="reqps",
-            overrides=[red_series("Throttling.*")],
-        ),
-        8,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "API retries by reason",
-            "Requests sent again after a retryable failure, per second.",
-            [(f"sum by (reason) (rate(dataworks_api_retries_total{{{EXP}}}[$__rate_interval]))", "{{reason}}")],
-            unit="reqps",
-        ),
-        8,
-        8,
-    )
-
-    layout.row("Process")
-    layout.add(
-        timeseries(
-            "CPU",
-            "CPU seconds used per second.",
-            [(f"rate(process_cpu_seconds_total{{{EXP}}}[$__rate_interval])", "{{instance}}")],
-            unit="percentunit",
-        ),
-        8,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "Memory",
-            "Resident memory.",
-            [(f"process_resident_memory_bytes{{{EXP}}}", "{{instance}}")],
-            unit="bytes",
-        ),
-        8,
-        8,
-    )
-    layout.add(
-        timeseries(
-            "File descriptors",
-            "Open file descriptors against the limit.",
-            [(f"process_open_fds{{{EXP}}} / process_max_fds{{{EXP}}}", "{{instance}}")],
-            unit="percentunit",
-        ),
-        8,
-        8,
-    )
+    ]
     return dashboard(
         "dataworks-exporter-health",
         "DataWorks / Exporter health",
-        "dataworks-exporter itself: scrapes, collections against their budget, DataWorks API traffic, configuration "
-        "and process.",
-        ["dataworks", "dataworks-exporter"],
-        layout.panels,
+        "dataworks-exporter itself: scrapes, collections against their budget, DataWorks API traffic and quota, "
+        "configuration and process.",
+        rows,
     )
+
+
+def render(board):
+    document = json.loads(JSONEncoder(sort_keys=True, indent=2).encode(board.build()))
+    for annotation in document.get("annotations", {}).get("list", []):
+        annotation.update(PROMETHEUS_ANNOTATION_OPTIONS.get(annotation.get("name"), {}))
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main():
@@ -695,7 +783,7 @@ def main():
     check = "--check" in sys.argv[1:]
     stale = []
     for name, board in outputs.items():
-        text = json.dumps(board, indent=2, ensure_ascii=False) + "\n"
+        text = render(board)
         path = HERE / name
         if check:
             if not path.exists() or path.read_text() != text:

@@ -27,6 +27,9 @@ public final class Exporter: Sendable {
         /// Reads the configuration again for a reload (SIGHUP, `POST /-/reload`); `nil` when there is no file, and
         /// reloads fail.
         public var reloadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)?
+        /// `--web.route-prefix` (or the path of `--web.external-url`): the path every endpoint is served under,
+        /// e.g. `/dataworks` behind a path-prefix proxy; `/` (the default) for none. No trailing `/`.
+        public var routePrefix: String
 
         /// Creates options.
         public init(
@@ -35,8 +38,10 @@ public final class Exporter: Sendable {
             webConfig: WebConfig = WebConfig(),
             maxRequests: Int = 40,
             maxConnections: Int = 64,
-            reloadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)? = nil
+            reloadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)? = nil,
+            routePrefix: String = "/"
         ) {
+            self.routePrefix = routePrefix
             self.listenAddresses = listenAddresses
             self.telemetryPath = telemetryPath
             self.webConfig = webConfig
@@ -90,6 +95,7 @@ public final class Exporter: Sendable {
             config: config,
             shared: shared,
             telemetryPath: options.telemetryPath,
+            routePrefix: options.routePrefix,
             maxRequests: options.maxRequests,
             loadConfig: options.reloadConfig
         )

@@ -38,6 +38,20 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     var telemetryPath = "/metrics"
 
     @Option(
+        name: .customLong("web.external-url"),
+        help:
+            "The URL under which the exporter is reachable from outside, e.g. behind a reverse proxy that adds a path; its path is the default route prefix."
+    )
+    var externalURL: String?
+
+    @Option(
+        name: .customLong("web.route-prefix"),
+        help:
+            "Prefix for every endpoint, e.g. /dataworks behind a path-prefix proxy. (default: path of --web.external-url, or /)"
+    )
+    var routePrefix: String?
+
+    @Option(
         name: .customLong("web.config.file"),
         help: "Web configuration (exporter-toolkit format) for TLS, basic auth and response headers."
     )
@@ -77,6 +91,13 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     )
     var demo = false
 
+    /// `--web.route-prefix`, else the path of `--web.external-url`, else `/`; without a trailing `/`.
+    var effectiveRoutePrefix: String {
+        let prefix = routePrefix ?? externalURL.flatMap { URL(string: $0)?.path } ?? "/"
+        let trimmed = String(prefix.reversed().drop(while: { $0 == "/" }).reversed())
+        return trimmed.isEmpty ? "/" : trimmed
+    }
+
     func validate() throws {
         guard Self.level(logLevel) != nil else {
             throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'")
@@ -86,6 +107,15 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         }
         guard telemetryPath.hasPrefix("/"), !telemetryPath.hasPrefix("/-/"), telemetryPath != "/" else {
             throw ValidationError("--web.telemetry-path must start with / and must not be / or under /-/")
+        }
+        if let externalURL {
+            guard let url = URL(string: externalURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
+            else {
+                throw ValidationError("--web.external-url must be an absolute http or https URL; got '\(externalURL)'")
+            }
+        }
+        if let routePrefix, !routePrefix.hasPrefix("/") {
+            throw ValidationError("--web.route-prefix must start with /; got '\(routePrefix)'")
         }
         guard maxRequests >= 0 else {
             throw ValidationError("--web.max-requests must be 0 (no limit) or more; got \(maxRequests)")
@@ -210,7 +240,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                     webConfig: webConfig,
                     maxRequests: maxRequests,
                     maxConnections: maxConnections,
-                    reloadConfig: reload
+                    reloadConfig: reload,
+                    routePrefix: effectiveRoutePrefix
                 ),
                 logger: logger
             )
@@ -225,6 +256,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 "addresses": "\(addresses.joined(separator: ","))",
                 "ports": "\(exporter.ports.map(String.init).joined(separator: ","))",
                 "telemetry_path": "\(telemetryPath)",
+                "route_prefix": "\(effectiveRoutePrefix)",
                 "version": "\(BuildInfo.version)",
                 "credentials_provider": "\(credentialsName)",
             ]

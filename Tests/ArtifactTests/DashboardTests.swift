@@ -21,6 +21,12 @@ import Testing
         return top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
     }
 
+    /// The query of a query variable: a string, or the Prometheus variable editor's `{query: …}`.
+    static func definition(_ variable: [String: Any]) -> String {
+        if let query = variable["query"] as? String { return query }
+        return (variable["query"] as? [String: Any])?["query"] as? String ?? variable["definition"] as? String ?? ""
+    }
+
     /// The PromQL of every target of every panel.
     static func expressions(_ dashboard: [String: Any]) -> [String] {
         panels(dashboard).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
@@ -47,8 +53,15 @@ import Testing
             let byName = Dictionary(uniqueKeysWithValues: zip(names, variables))
             #expect(byName["datasource"]?["type"] as? String == "datasource")
             #expect(byName["datasource"]?["query"] as? String == "prometheus")
-            func definition(_ name: String) -> String { byName[name]?["definition"] as? String ?? "" }
+            func definition(_ name: String) -> String { Self.definition(byName[name] ?? [:]) }
             #expect(definition("job").hasPrefix("label_values(") && !definition("job").contains("$"))
+            // "All" means the exporter's own jobs: those exposing its build info (not a /probe job, not Prometheus
+            // itself, not another down target), with no catch-all allValue.
+            #expect(definition("job") == "label_values(dataworks_exporter_build_info, job)", "\(path)")
+            for name in ["job", "instance", "project"] {
+                #expect(byName[name]?["allValue"] == nil, "\(path): \(name) has an allValue")
+                #expect(byName[name]?["includeAll"] as? Bool == true, "\(path): \(name)")
+            }
             #expect(definition("instance").contains(#"job=~"$job""#), "\(path)")
             #expect(definition("project").contains(#"job=~"$job""#), "\(path)")
             #expect(definition("project").contains(#"instance=~"$instance""#), "\(path)")
@@ -112,8 +125,43 @@ import Testing
             "dataworks_deployment_info", "dataworks_deployment_execution_latency_seconds",
             "dataworks_deployment_create_timestamp_seconds", "dataworks_api_request_duration_seconds_bucket",
             "dataworks_scrape_timeout_seconds", "dataworks_deployment_last_fetch_success_timestamp_seconds",
+            "dataworks_deployment_error_info", "dataworks_api_region_paused", "dataworks_api_rate_limit_per_second",
+            "dataworks_cycle_api_requests",
         ] {
             #expect(all.contains(metric), "no panel shows \(metric)")
+        }
+        // The failure reason is a column of the deployments table.
+        let table = try #require(
+            Self.panels(dashboard).first { $0["title"] as? String == "Deployments" && $0["type"] as? String == "table" }
+        )
+        let tableExpressions = (table["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        #expect(tableExpressions.contains { $0.contains("dataworks_deployment_error_info") })
+        #expect(String(describing: table["transformations"] ?? "").contains("Failure reason"))
+        // Status changes are annotations.
+        let annotations = (dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        #expect(annotations.contains { ($0["expr"] as? String)?.contains("dataworks_deployment_status") == true })
+        // The stale stat means what the stale alert means: a failed refresh, not merely old data.
+        let stale = try #require(Self.panels(dashboard).first { $0["title"] as? String == "Stale > 15m" })
+        let staleExpr = (stale["targets"] as? [[String: Any]])?.first?["expr"] as? String ?? ""
+        #expect(staleExpr.contains("dataworks_deployment_fetch_success"), "\(staleExpr)")
+    }
+
+    /// Deployment families are deduplicated per deployment before they are counted or summed, so two replicas (or a
+    /// /metrics and a /probe job) count a deployment once; error codes preset to 0 are left out of the legend.
+    @Test func deploymentCountsDeduplicateAndErrorLegendsShowOnlyWhatHappened() throws {
+        for path in Self.files {
+            for expr in Self.expressions(try Self.load(path)) where expr.contains("dataworks_deployment_") {
+                for aggregation in ["count(", "sum by (status) (", "avg("] where expr.contains(aggregation) {
+                    let inner = expr[expr.range(of: aggregation)!.upperBound...]
+                    #expect(
+                        inner.drop(while: { $0 == "(" }).hasPrefix("max by ("),
+                        "\(path): \(aggregation) without max by: \(expr)"
+                    )
+                }
+            }
+            for expr in Self.expressions(try Self.load(path)) where expr.contains("sum by (code)") {
+                #expect(expr.contains("> 0 or label_replace("), "\(path): every code, zeros included: \(expr)")
+            }
         }
     }
 }

@@ -94,7 +94,7 @@ import Yams
         let scrape = try ExporterConfig.load(path: Repository.url("examples/dataworks.yml").path)
         #expect(!scrape.targets.isEmpty)
 
-        let manifests = Array(try Yams.load_all(yaml: Repository.text("examples/kubernetes/deployment.yaml")))
+        let manifests = Array(try Yams.load_all(yaml: Repository.text("examples/kubernetes/20-deployment.yaml")))
         let configMap = try #require(
             manifests.compactMap { $0 as? [String: Any] }.first { $0["kind"] as? String == "ConfigMap" }
         )
@@ -117,7 +117,11 @@ import Yams
                 documents.append(manifest)
             }
         }
-        #expect(Set(kinds).isSuperset(of: ["Deployment", "Service", "ServiceMonitor", "ServiceAccount", "ConfigMap"]))
+        #expect(
+            Set(kinds).isSuperset(of: [
+                "Namespace", "Deployment", "Service", "ServiceMonitor", "ServiceAccount", "ConfigMap", "PrometheusRule",
+            ])
+        )
         let account = try #require(documents.first { $0["kind"] as? String == "ServiceAccount" })
         let annotations = (account["metadata"] as? [String: Any])?["annotations"] as? [String: Any]
         #expect(annotations?["pod-identity.alibabacloud.com/role-name"] is String)
@@ -139,5 +143,48 @@ import Yams
         #expect(unit.contains("ExecStartPre=/usr/local/bin/dataworks-exporter --config.check"))
         #expect(unit.contains("DynamicUser=yes"))
         #expect(unit.contains("NoNewPrivileges=yes"))
+    }
+
+    /// `kubectl apply -f examples/kubernetes/` applies the files in name order, each file's documents in order:
+    /// every namespaced object comes after the Namespace that holds it.
+    @Test func kubectlApplyOfTheFolderCreatesTheNamespaceFirst() throws {
+        var created: Set<String> = ["default"]
+        let paths = Repository.files(under: ["examples/kubernetes"], extensions: ["yaml", "yml", "json"])
+        for path in paths {
+            for document in try Yams.load_all(yaml: Repository.text(path)) {
+                let manifest = try #require(document as? [String: Any], "\(path)")
+                let metadata = manifest["metadata"] as? [String: Any] ?? [:]
+                if manifest["kind"] as? String == "Namespace" {
+                    created.insert(try #require(metadata["name"] as? String))
+                } else if let namespace = metadata["namespace"] as? String {
+                    #expect(created.contains(namespace), "\(path): namespace \(namespace) is created later")
+                }
+            }
+        }
+    }
+
+    /// The PrometheusRule holds exactly the groups of `alerts/dataworks.rules.yml` (`scripts/prometheusrule` writes
+    /// it), and it and the ServiceMonitor carry the label kube-prometheus-stack's Prometheus selects them by.
+    @Test func thePrometheusRuleHasTheSameRulesAndBothOperatorObjectsSayWhichPrometheusSelectsThem() throws {
+        let rules = try #require(try Yams.load(yaml: Repository.text("alerts/dataworks.rules.yml")) as? [String: Any])
+        let rule = try #require(
+            try Yams.load(yaml: Repository.text("examples/kubernetes/50-prometheusrule.yaml")) as? [String: Any]
+        )
+        #expect(rule["kind"] as? String == "PrometheusRule")
+        let groups = try #require((rule["spec"] as? [String: Any])?["groups"])
+        let expected = try JSONSerialization.data(withJSONObject: try #require(rules["groups"]), options: .sortedKeys)
+        let actual = try JSONSerialization.data(withJSONObject: groups, options: .sortedKeys)
+        #expect(actual == expected, "run scripts/prometheusrule")
+        let check = try Repository.run("/bin/bash", ["scripts/prometheusrule", "--check"])
+        #expect(check.status == 0, "\(check.output)")
+
+        let monitor = try #require(
+            try Yams.load(yaml: Repository.text("examples/kubernetes/40-servicemonitor.yaml")) as? [String: Any]
+        )
+        for manifest in [rule, monitor] {
+            let labels = (manifest["metadata"] as? [String: Any])?["labels"] as? [String: Any]
+            #expect(labels?["release"] as? String == "kube-prometheus-stack", "\(manifest["kind"] ?? "")")
+        }
+        #expect(try Repository.text("examples/kubernetes/40-servicemonitor.yaml").contains("serviceMonitorSelector"))
     }
 }

@@ -215,7 +215,15 @@ import Testing
         let page = String(decoding: await routes.handle(.init(method: "GET", path: "/")).body, as: UTF8.self)
         #expect(page.contains("&lt;script&gt;"))
         #expect(!page.contains("<script>"))
-        #expect(page.contains("href=\"/m&lt;x&gt;\""))
+        // Relative links (they work under --web.route-prefix), a /probe form and a version line.
+        #expect(page.contains("href=\"m&lt;x&gt;\""))
+        #expect(page.contains("href=\"-/healthy\"") && page.contains("href=\"-/ready\""))
+        #expect(!page.contains("href=\"/") && !page.contains("action=\"/"))
+        #expect(page.contains("<form action=\"probe\" method=\"get\">"))
+        for field in ["region_id", "project", "deployment_id", "debug"] {
+            #expect(page.contains("name=\"\(field)\""), "no \(field) in the probe form")
+        }
+        #expect(page.contains("Version: (version=\(BuildInfo.version), revision=\(BuildInfo.revision), swiftversion="))
     }
 }
 

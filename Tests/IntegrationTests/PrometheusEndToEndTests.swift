@@ -66,26 +66,30 @@ import Testing
         return shortened
     }
 
-    /// Every PromQL expression of every shipped dashboard, with Grafana's variables replaced as Grafana would.
-    static func dashboardQueries() throws -> [(dashboard: String, expr: String)] {
+    /// Every PromQL expression of every panel of every shipped dashboard (or of its Prometheus annotations), with
+    /// Grafana's variables replaced by `values` as Grafana would.
+    static func dashboardQueries(
+        substituting values: [String: String],
+        annotations: Bool = false
+    ) throws -> [(dashboard: String, expr: String)] {
         var result: [(String, String)] = []
         for name in ["dataworks-deployments.json", "dataworks-exporter-health.json"] {
             let data = try Data(contentsOf: root.appendingPathComponent("dashboards/" + name))
             let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let top = dashboard["panels"] as? [[String: Any]] ?? []
             let panels = top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
-            for panel in panels {
-                for target in panel["targets"] as? [[String: Any]] ?? [] {
-                    guard let expr = target["expr"] as? String else { continue }
-                    let substituted =
-                        expr
-                        .replacingOccurrences(of: "$__rate_interval", with: "20s")
-                        .replacingOccurrences(of: "$job", with: "dataworks-exporter")
-                        .replacingOccurrences(of: "$instance", with: ".+")
-                        .replacingOccurrences(of: "$project", with: ".+")
-                    #expect(!substituted.contains("$"), "\(name): unreplaced variable in \(expr)")
-                    result.append((name, substituted))
+            let targets =
+                annotations
+                ? ((dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? [])
+                : panels.flatMap { $0["targets"] as? [[String: Any]] ?? [] }
+            for target in targets {
+                guard let expr = target["expr"] as? String else { continue }
+                var substituted = expr.replacingOccurrences(of: "$__rate_interval", with: "20s")
+                for (variable, value) in values {
+                    substituted = substituted.replacingOccurrences(of: "$" + variable, with: value)
                 }
+                #expect(!substituted.contains("$"), "\(name): unreplaced variable in \(expr)")
+                result.append((name, substituted))
             }
         }
         return result
@@ -149,9 +153,26 @@ import Testing
         let target = try await prometheus.poll("the exporter target to be up", client: client) {
             let targets = try await prometheus.get("/api/v1/targets?state=active", client: client)
             let active = (targets["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]] ?? []
-            return active.first { $0["health"] as? String == "up" }
+            return active.first {
+                $0["health"] as? String == "up"
+                    && ($0["labels"] as? [String: Any])?["job"] as? String == "dataworks-exporter"
+            }
         }
         #expect((target["labels"] as? [String: Any])?["job"] as? String == "dataworks-exporter")
+        // The other jobs are scraped too (the down one fails), before the dashboards are asked.
+        _ = try await prometheus.poll("every other job to be scraped", client: client) { () async throws -> Bool? in
+            let targets = try await prometheus.get("/api/v1/targets?state=active", client: client)
+            let active = (targets["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]] ?? []
+            let health = Dictionary(
+                active.compactMap { target -> (String, String)? in
+                    guard let job = (target["labels"] as? [String: Any])?["job"] as? String else { return nil }
+                    return (job, target["health"] as? String ?? "")
+                },
+                uniquingKeysWith: { first, _ in first }
+            )
+            return health["prometheus"] == "up" && health["dataworks-probe"] == "up"
+                && health["unrelated-down"] == "down" ? true : nil
+        }
         #expect((target["scrapeUrl"] as? String) == "http://127.0.0.1:\(exporterPort)/metrics")
 
         // 2. The failed-deployment alert fires, with its labels and the failure reason.
@@ -192,6 +213,21 @@ import Testing
             #expect(!result.isEmpty, "DataWorksDeploymentFailed was never pending")
         }
 
+        // The walk-through's links to the Prometheus web UI (README, the demo's prometheus.yml) answer on this
+        // Prometheus (Debian's has only the classic UI) and show the alert.
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let demo = try String(contentsOf: root.appendingPathComponent("examples/demo/prometheus.yml"), encoding: .utf8)
+        let links = (readme + demo).matches(of: try Regex(#"http://127\.0\.0\.1:9090(/[A-Za-z0-9/_.-]*)"#))
+            .compactMap { $0.output[1].substring.map(String.init) }
+        #expect(links.contains("/classic/alerts"), "\(links)")
+        for link in Set(links) {
+            let response = try await client.send(HTTPRequest(method: "GET", url: prometheus.url + link))
+            #expect(response.status == 200, "\(link) answers \(response.status) on this Prometheus")
+            if link.hasSuffix("alerts") && !link.hasPrefix("/api/") {
+                #expect(String(decoding: response.body, as: UTF8.self).contains("DataWorksDeploymentFailed"), "\(link)")
+            }
+        }
+
         // The release waiting in ready for two hours fires too.
         let stuck = try await prometheus.poll("DataWorksDeploymentStuck to fire", client: client) {
             try await prometheus.alerts(named: "DataWorksDeploymentStuck", client: client).first {
@@ -200,26 +236,74 @@ import Testing
         }
         #expect((stuck["labels"] as? [String: String])?["deployment_id"] == "3000003")
 
-        // 3. Every query of every dashboard returns at least one series, and every variable query a value.
-        for (dashboard, expr) in try dashboardQueries() {
+        // 3. Every query of every dashboard returns at least one series, and what "All" selects (each variable's
+        // values as Prometheus answers its query, as Grafana expands them) answers exactly what the exporter's own
+        // job and instance answer: the other jobs change nothing.
+        let single = ["job": "dataworks-exporter", "instance": "127.0.0.1:\(exporterPort)", "project": "10000"]
+        let everything = try await allValues(prometheus: prometheus, client: client)
+        #expect(everything.count == 3, "\(everything)")
+        let time = String(Date().timeIntervalSince1970)
+        func answer(_ expr: String) async throws -> [String] {
             let answer = try await prometheus.get(
-                "/api/v1/query?query=" + PrometheusProcess.encode(expr),
+                "/api/v1/query?time=\(time)&query=" + PrometheusProcess.encode(expr),
                 client: client
             )
-            #expect(answer["status"] as? String == "success", "\(dashboard): \(expr): \(answer)")
-            let result = (answer["data"] as? [String: Any])?["result"] as? [Any] ?? []
-            #expect(!result.isEmpty, "\(dashboard): no series for \(expr)")
+            #expect(answer["status"] as? String == "success", "\(expr): \(answer)")
+            let result = (answer["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+            return result.map { series in
+                let labels = (series["metric"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }
+                return "\(labels) \(series["value"] as? [Any] ?? [])"
+            }.sorted()
         }
-        for (label, selector) in [
-            ("job", "dataworks_up"), ("instance", #"dataworks_up{job=~"dataworks-exporter"}"#),
-            ("project", #"dataworks_deployment_info{job=~"dataworks-exporter", instance=~".+"}"#),
-        ] {
+        let queries = try dashboardQueries(substituting: everything)
+        #expect(queries.count >= 40, "\(queries.count) queries")
+        for ((dashboard, allExpr), (_, singleExpr)) in zip(queries, try dashboardQueries(substituting: single)) {
+            let allAnswer = try await answer(allExpr)
+            #expect(!allAnswer.isEmpty, "\(dashboard): no series for \(allExpr)")
+            let singleAnswer = try await answer(singleExpr)
+            #expect(allAnswer == singleAnswer, "\(dashboard): All differs from one job for \(allExpr)")
+        }
+        // The status-change annotation is valid PromQL (it has series only once a status changes).
+        for expr in try dashboardQueries(substituting: everything, annotations: true) {
+            _ = try await answer(expr.expr)
+        }
+    }
+
+    /// What Grafana substitutes for each variable left at "All": its `allValue` if it has one, else the regex
+    /// alternation of every value its `label_values(selector, label)` query returns, variables before it substituted.
+    static func allValues(prometheus: PrometheusProcess, client: CurlHTTPClient) async throws -> [String: String] {
+        let data = try Data(contentsOf: root.appendingPathComponent("dashboards/dataworks-deployments.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let variables = ((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]]) ?? []
+        var result: [String: String] = [:]
+        let labelValues = try Regex(#"^label_values\((.*), (\w+)\)$"#)
+        for variable in variables where variable["type"] as? String == "query" {
+            let name = try #require(variable["name"] as? String)
+            if let allValue = variable["allValue"] as? String {
+                result[name] = allValue
+                continue
+            }
+            let query =
+                (variable["query"] as? [String: Any])?["query"] as? String ?? variable["query"] as? String ?? ""
+            let match = try #require(query.wholeMatch(of: labelValues), "\(name): \(query)")
+            var selector = String(try #require(match.output[1].substring))
+            for (variable, value) in result {
+                selector = selector.replacingOccurrences(of: "$" + variable, with: value)
+            }
+            let label = String(try #require(match.output[2].substring))
             let answer = try await prometheus.get(
                 "/api/v1/label/\(label)/values?match[]=" + PrometheusProcess.encode(selector),
                 client: client
             )
-            #expect((answer["data"] as? [String])?.isEmpty == false, "variable \(label): \(answer)")
+            let values = try #require(answer["data"] as? [String], "\(name): \(answer)")
+            #expect(!values.isEmpty, "variable \(name) has no value")
+            // Regex-escaped, then escaped again for the PromQL string literal (as Grafana's Prometheus source does).
+            let escaped = values.map {
+                NSRegularExpression.escapedPattern(for: $0).replacingOccurrences(of: "\\", with: "\\\\")
+            }
+            result[name] = escaped.count == 1 ? escaped[0] : "(" + escaped.joined(separator: "|") + ")"
         }
+        return result
     }
 }
 
@@ -241,25 +325,41 @@ struct PrometheusProcess {
         client: CurlHTTPClient
     ) async throws -> PrometheusProcess {
         try Data(rules.utf8).write(to: directory.appendingPathComponent("rules.yml"))
-        try Data(
-            """
-            global:
-              scrape_interval: 2s
-              scrape_timeout: 2s
-              evaluation_interval: 1s
-            rule_files:
-              - rules.yml
-            scrape_configs:
-              - job_name: dataworks-exporter
-                static_configs:
-                  - targets: ["\(scrapeTarget)"]
-
-            """.utf8
-        ).write(to: directory.appendingPathComponent("prometheus.yml"))
         // A port that was free a moment ago; another process may take it in between, so try a few.
         var lastError: (any Error)?
         for attempt in 1...3 {
             let port = try await freePort()
+            // Beside the exporter, as in a real installation: Prometheus itself, a target that is down, and a
+            // /probe job of the same exporter.
+            try Data(
+                """
+                global:
+                  scrape_interval: 2s
+                  scrape_timeout: 2s
+                  evaluation_interval: 1s
+                rule_files:
+                  - rules.yml
+                scrape_configs:
+                  - job_name: dataworks-exporter
+                    static_configs:
+                      - targets: ["\(scrapeTarget)"]
+                  - job_name: prometheus
+                    static_configs:
+                      - targets: ["127.0.0.1:\(port)"]
+                  - job_name: unrelated-down
+                    static_configs:
+                      - targets: ["127.0.0.1:1"]
+                  - job_name: dataworks-probe
+                    metrics_path: /probe
+                    params:
+                      region_id: ["\(Fixtures.regionId)"]
+                      project: ["\(Fixtures.projectId)"]
+                      deployment_id: ["3000002"]
+                    static_configs:
+                      - targets: ["\(scrapeTarget)"]
+
+                """.utf8
+            ).write(to: directory.appendingPathComponent("prometheus.yml"))
             let logFile = directory.appendingPathComponent("prometheus-\(attempt).log")
             _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
             let process = Process()

@@ -13,10 +13,9 @@ extension ExporterConfig {
     ///   ``parse(yaml:file:)``.
     public static func load(path: String) throws(ConfigError) -> ExporterConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason =
-                FileManager.default.fileExists(atPath: path)
-                ? "cannot read the file (permission denied?)"
-                : "no such file; give the configuration with --config.file PATH (see examples/dataworks.yml)"
+            let reason = UnreadableFile(path: path).reason(
+                missingHint: "give the configuration with --config.file PATH (see examples/dataworks.yml)"
+            )
             throw ConfigError(code: .io, file: path, line: nil, column: nil, message: reason)
         }
         guard let text = String(validating: data, as: UTF8.self) else {

@@ -2,7 +2,8 @@
 public enum BuildInfo {
     /// The release version.
     public static let version = "0.1.0"
-    /// The source revision (git commit); `unknown` in development builds, replaced when a release is cut.
+    /// The source revision (git commit); `unknown` in development builds. `scripts/stamp-revision` writes the
+    /// revision into this line on the copy of the sources that `scripts/release` and `examples/Dockerfile` build.
     public static let revision = "unknown"
     /// The Swift compiler version the binary was built with, e.g. `6.3`.
     public static var swiftVersion: String {

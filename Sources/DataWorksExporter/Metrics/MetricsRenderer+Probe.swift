@@ -5,10 +5,15 @@ extension MetricsRenderer {
     /// - Parameters:
     ///   - sample: The probed deployment; `deployment` is `nil` when the fetch failed.
     ///   - durationSeconds: How long the probe took, in seconds.
-    /// - Returns: The body of a `/probe` answer, text exposition format 0.0.4.
+    ///   - format: The exposition format negotiated from `Accept`; text 0.0.4 by default.
+    /// - Returns: The body of a `/probe` answer in `format` (OpenMetrics ends with `# EOF`).
     /// - Throws: ``ExpositionError`` only on a programming error.
-    public func renderProbe(sample: DeploymentSample, durationSeconds: Double) throws(ExpositionError) -> [UInt8] {
-        var writer = ExpositionWriter()
+    public func renderProbe(
+        sample: DeploymentSample,
+        durationSeconds: Double,
+        format: ExpositionFormat = .text
+    ) throws(ExpositionError) -> [UInt8] {
+        var writer = ExpositionWriter(format: format)
         try writeDeployments(
             Snapshot(deployments: [sample], durationSeconds: durationSeconds, timeoutSeconds: 0),
             into: &writer
@@ -21,6 +26,7 @@ extension MetricsRenderer {
             help: "Returns how long the probe took to complete in seconds"
         )
         try writer.sample("probe_duration_seconds", labels: [], value: durationSeconds)
+        writer.finish()
         return writer.bytes
     }
 }

@@ -20,6 +20,8 @@ final class ExporterRuntime: Sendable {
 
     let shared: SharedParts
     let telemetryPath: String
+    /// The path every endpoint is served under (`--web.route-prefix`); `/` for none.
+    let routePrefix: String
     private let loadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)?
     private let gate: ScrapeGate
     private let state: Locked<State>
@@ -28,11 +30,13 @@ final class ExporterRuntime: Sendable {
         config: ExporterConfig,
         shared: SharedParts,
         telemetryPath: String,
+        routePrefix: String = "/",
         maxRequests: Int,
         loadConfig: (@Sendable () throws(ConfigError) -> ExporterConfig)?
     ) {
         self.shared = shared
         self.telemetryPath = telemetryPath
+        self.routePrefix = routePrefix
         self.loadConfig = loadConfig
         self.gate = ScrapeGate(limit: maxRequests)
         self.state = Locked(
@@ -58,6 +62,20 @@ final class ExporterRuntime: Sendable {
     /// Answers one request: the scrape paths (telemetry path, `/probe`) within the in-flight cap, `/-/reload`, and
     /// the rest of ``Routes``.
     func handle(_ request: ServerRequest) async -> ServerResponse {
+        var request = request
+        if routePrefix != "/" {
+            // Behind a path-prefix proxy: `/prefix` redirects to `/prefix/` (the landing page's links are relative),
+            // `/prefix/x` is served as `/x`, anything else is not ours.
+            if request.path == routePrefix {
+                var response = ServerResponse.text("302 found: \(routePrefix)/\n", status: 302)
+                response.headers.append(("Location", routePrefix + "/"))
+                return response
+            }
+            guard request.path.hasPrefix(routePrefix + "/") else {
+                return .text("404 page not found (routes are under \(routePrefix)/)\n", status: 404)
+            }
+            request.path = String(request.path.dropFirst(routePrefix.count))
+        }
         let generation = self.generation
         let routes = self.routes(for: generation)
         guard request.path == telemetryPath || request.path == Probe.path else {

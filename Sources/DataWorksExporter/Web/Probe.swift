@@ -11,6 +11,10 @@ public import Logging
 /// parameter whose name looks like a credential (AccessKey, secret, token, signature, password): credentials never
 /// travel in a URL; `403` for a region and project pair that no target of the configuration names; `405` for
 /// methods other than GET and HEAD.
+///
+/// The answer is in the format `Accept` negotiates (text 0.0.4 or OpenMetrics 1.0.0), as `/metrics`. With
+/// `debug=true` it is blackbox_exporter's debug page instead (`text/plain`): the probe's log lines, the metrics that
+/// would have been returned, and the target's configuration.
 public struct Probe: Sendable {
     /// The path, `/probe`.
     public static let path = "/probe"
@@ -123,10 +127,21 @@ public struct Probe: Sendable {
             }
             return response
         }
+        let debug = request.query.contains { $0.name == "debug" && $0.value.lowercased() == "true" }
+        let format = debug ? ExpositionFormat.text : ExpositionFormat.negotiate(accept: request.header("accept"))
+        var log = ProbeLog()
         let clock = ContinuousClock()
         let started = clock.now
         let budget = settings.budget(
             scrapeTimeout: request.header("x-prometheus-scrape-timeout-seconds").flatMap(Double.init)
+        )
+        log.append(
+            "info",
+            "Beginning probe",
+            [
+                ("region_id", key.regionId), ("project", "\(key.project)"), ("deployment_id", "\(key.deploymentId)"),
+                ("timeout_seconds", "\(budget.seconds)"),
+            ]
         )
         let sample: DeploymentSample
         do {
@@ -142,25 +157,76 @@ public struct Probe: Sendable {
                 lastSuccessTimestamp: Date().timeIntervalSince1970,
                 fetchSucceeded: true
             )
+            log.append(
+                "info",
+                "GetDeployment succeeded",
+                [
+                    ("status", deployment.status.map(String.init) ?? "unknown"),
+                    ("duration_seconds", "\(started.duration(to: clock.now).seconds)"),
+                ]
+            )
         } catch {
             var metadata: Logger.Metadata = [
                 "region_id": "\(key.regionId)", "project": "\(key.project)",
                 "deployment_id": "\(key.deploymentId)", "error": "\(error)",
             ]
+            var fields = [("error", "\(error)")]
             if let apiError = error as? APIError {
                 metadata["code"] = "\(apiError.metricCode)"
+                fields.append(("code", apiError.metricCode))
             }
             logger.warning("probe failed", metadata: metadata)
+            log.append("error", "Probe failed", fields)
             sample = DeploymentSample(key: key, deployment: nil, lastSuccessTimestamp: nil, fetchSucceeded: false)
         }
+        let duration = started.duration(to: clock.now).seconds
+        let body: [UInt8]
         do {
-            let body = try MetricsRenderer().renderProbe(
-                sample: sample,
-                durationSeconds: started.duration(to: clock.now).seconds
-            )
-            return ServerResponse(status: 200, headers: [("Content-Type", Routes.textContentType)], body: body)
+            body = try MetricsRenderer().renderProbe(sample: sample, durationSeconds: duration, format: format)
         } catch {
             return .text("500 internal error: \(error)\n", status: 500)
         }
+        guard debug else {
+            return ServerResponse(
+                status: 200,
+                headers: [("Content-Type", format.contentType), ("Vary", "Accept")],
+                body: body
+            )
+        }
+        log.append(
+            sample.fetchSucceeded ? "info" : "error",
+            sample.fetchSucceeded ? "Probe succeeded" : "Probe failed",
+            [("duration_seconds", "\(duration)")]
+        )
+        let page =
+            "Logs for the probe:\n\(log.text)\n\n\nMetrics that would have been returned:\n"
+            + String(decoding: body, as: UTF8.self)
+            + "\n\n\nTarget configuration:\nregion_id: \(key.regionId)\nproject: \(key.project)\n"
+            + "deployment_id: \(key.deploymentId)\ntimeout_seconds: \(budget.seconds)\n"
+        return .text(page)
+    }
+}
+
+/// The log lines of one probe, for `/probe?debug=true`, in logfmt as blackbox_exporter prints them.
+struct ProbeLog {
+    private(set) var text = ""
+
+    /// Appends `ts=… level=… msg="…" key=value…`, quoting values as logfmt requires.
+    mutating func append(_ level: String, _ message: String, _ fields: [(String, String)]) {
+        let timestamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        var line = "ts=\(timestamp) level=\(level) msg=\(Self.quoted(message))"
+        for (name, value) in fields {
+            line += " \(name)=\(Self.quoted(value))"
+        }
+        text += line + "\n"
+    }
+
+    static func quoted(_ value: String) -> String {
+        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }) else {
+            return value
+        }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "\"" + escaped + "\""
     }
 }

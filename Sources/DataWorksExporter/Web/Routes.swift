@@ -89,29 +89,55 @@ public struct Routes: Sendable {
         }
     }
 
-    /// The landing page: name, version, what is configured, and links.
+    /// The landing page, in the shape of the Prometheus exporter-toolkit's: name, description, a version line,
+    /// links to every endpoint and a form for `/probe`. Every link is relative, so the page works behind a
+    /// path-prefix proxy (`--web.route-prefix`).
     var landingPage: String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head><meta charset="utf-8"><title>DataWorks Exporter</title>
-        <style>body{font-family:sans-serif;margin:2em;max-width:50em}code{background:#f3f3f3;padding:0 .2em}</style>
-        </head>
-        <body>
-        <h1>DataWorks Exporter</h1>
-        <p>Prometheus exporter for Alibaba Cloud DataWorks deployments (GetDeployment, API version 2020-05-18).</p>
-        <p>Version <code>\(HTML.escape(BuildInfo.version))</code>, revision <code>\(HTML.escape(BuildInfo.revision))</code>,
-        Swift <code>\(HTML.escape(BuildInfo.swiftVersion))</code>.</p>
-        <p>Configured: \(HTML.escape(summary)).</p>
-        <ul>
-        <li><a href="\(HTML.escape(telemetryPath))">\(HTML.escape(telemetryPath))</a>: metrics</li>
-        <li><a href="/-/healthy">/-/healthy</a>: liveness</li>
-        <li><a href="/-/ready">/-/ready</a>: readiness</li>
-        </ul>
-        </body>
-        </html>
+        let metrics = HTML.escape(String(telemetryPath.dropFirst()))
+        let probe = HTML.escape(String(Probe.path.dropFirst()))
+        let version =
+            "version=\(BuildInfo.version), revision=\(BuildInfo.revision), swiftversion=\(BuildInfo.swiftVersion)"
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="UTF-8">
+            <title>DataWorks Exporter</title>
+            <style>
+            body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,sans-serif;margin:0}
+            header{background-color:#e6522c;color:#fff;font-size:1rem;padding:1rem}
+            main{padding:1rem}label{display:inline-block;width:8em}
+            </style>
+            </head>
+            <body>
+            <header><h1>DataWorks Exporter</h1></header>
+            <main>
+            <h2>Prometheus exporter for Alibaba Cloud DataWorks deployments</h2>
+            <div>Version: (\(HTML.escape(version)))</div>
+            <div>Configured: \(HTML.escape(summary))</div>
+            <div>
+            <ul>
+            <li><a href="\(metrics)">Metrics</a></li>
+            <li><a href="-/healthy">Health</a></li>
+            <li><a href="-/ready">Ready</a></li>
+            </ul>
+            </div>
+            <h2>Probe</h2>
+            <form action="\(probe)" method="get">
+            <label for="region_id">RegionId:</label> <input type="text" id="region_id" name="region_id" \
+            placeholder="cn-zhangjiakou"><br>
+            <label for="project">Project:</label> <input type="text" id="project" name="project" \
+            placeholder="10000"><br>
+            <label for="deployment_id">DeploymentId:</label> <input type="text" id="deployment_id" \
+            name="deployment_id" placeholder="3000002"><br>
+            <label for="debug">Debug:</label> <input type="checkbox" id="debug" name="debug" value="true"><br>
+            <input type="submit" value="Submit">
+            </form>
+            </main>
+            </body>
+            </html>
 
-        """
+            """
     }
 }
 

@@ -23,10 +23,9 @@ extension WebConfig {
     ///   ``parse(yaml:file:)``.
     public static func load(path: String) throws(ConfigError) -> WebConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason =
-                FileManager.default.fileExists(atPath: path)
-                ? "cannot read the file (permission denied?)"
-                : "no such file; give the web configuration with --web.config.file PATH (see examples/web-config.yml)"
+            let reason = UnreadableFile(path: path).reason(
+                missingHint: "give the web configuration with --web.config.file PATH (see examples/web-config.yml)"
+            )
             throw ConfigError(code: .io, file: path, line: nil, column: nil, message: reason)
         }
         guard let text = String(validating: data, as: UTF8.self) else {
