@@ -23,7 +23,14 @@ struct ProxyAuthenticationTests {
                 let proxyURL = "http://user:\(Self.secret)@127.0.0.1:\(proxy.ports[0])"
                 let error = await #expect(throws: TransportError.self) {
                     try await client.send(
-                        HTTPRequest(method: "GET", url: "\(scheme)://127.0.0.1:9/", proxy: proxyURL)
+                        HTTPRequest(
+                            method: "GET",
+                            url: "\(scheme)://127.0.0.1:9/",
+                            // Generous: the whole suite starts at once on 2 cores.
+                            connectTimeout: .seconds(30),
+                            timeout: .seconds(30),
+                            proxy: proxyURL
+                        )
                     )
                 }
                 #expect(error?.kind == .proxyAuthentication, "\(String(describing: error))")

@@ -15,7 +15,12 @@ struct ContentEncodingTests {
     ) {
         try await withFake(handler) { fake, transport in
             let client = DataWorksClient(
-                configuration: .init(endpointOverride: fake.url, retries: 0),
+                configuration: .init(
+                    endpointOverride: fake.url,
+                    connectTimeout: .seconds(30),
+                    requestTimeout: .seconds(30),
+                    retries: 0
+                ),
                 credentialsProvider: StaticCredentialsProvider(accessKeyId: "AKID", accessKeySecret: Secret("s")),
                 transport: transport
             )
@@ -24,7 +29,7 @@ struct ContentEncodingTests {
                     regionId: "cn-shanghai",
                     project: .id(1),
                     deploymentId: 2,
-                    deadline: .now.advanced(by: .seconds(20))
+                    deadline: .now.advanced(by: .seconds(60))
                 )
             })
             return (result, fake.requests)

@@ -53,7 +53,12 @@ struct RetryAfterTests {
         }
         try await withFake(busy) { fake, transport in
             let client = DataWorksClient(
-                configuration: .init(endpointOverride: fake.url, retries: 2),
+                configuration: .init(
+                    endpointOverride: fake.url,
+                    connectTimeout: .seconds(30),
+                    requestTimeout: .seconds(30),
+                    retries: 2
+                ),
                 credentialsProvider: StaticCredentialsProvider(accessKeyId: "AKID", accessKeySecret: Secret("s")),
                 transport: transport
             )
@@ -79,7 +84,12 @@ struct RetryAfterTests {
         }
         try await withFake(busy) { fake, transport in
             let client = DataWorksClient(
-                configuration: .init(endpointOverride: fake.url, retries: 1),
+                configuration: .init(
+                    endpointOverride: fake.url,
+                    connectTimeout: .seconds(30),
+                    requestTimeout: .seconds(30),
+                    retries: 1
+                ),
                 credentialsProvider: StaticCredentialsProvider(accessKeyId: "AKID", accessKeySecret: Secret("s")),
                 transport: transport
             )
@@ -89,7 +99,7 @@ struct RetryAfterTests {
                 regionId: "cn-shanghai",
                 project: .id(1),
                 deploymentId: 2,
-                deadline: .now.advanced(by: .seconds(20))
+                deadline: .now.advanced(by: .seconds(60))
             )
             #expect(fake.requests.count == 2)
             // Jittered backoff for attempt 0 is at most 200 ms; the date asks for at least 1 s.

@@ -14,7 +14,8 @@ import Testing
     /// Runs the binary against a TLS simulator whose certificate `pki`'s CA signed; `source` says how the CA is given
     /// (`ca_file`, a variable name, or `none`). Returns the first scrape.
     private func scrape(source: String) async throws -> Harness.Scrape {
-        let pki = try TestCertificates.make()
+        // openssl runs on a thread of its own, not on the cooperative pool the servers of other tests need.
+        let pki = try await offPool { try TestCertificates.make() }
         defer { pki.remove() }
         let simulator = try DataWorksSimulator(
             deployments: [Fixtures.success],
