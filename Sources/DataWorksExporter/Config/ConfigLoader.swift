@@ -216,6 +216,13 @@ struct ConfigParser {
                     s.quotaPause = pause == .zero ? nil : pause
                 }
             ),
+            (
+                "ca_file",
+                { p, e, s throws(ConfigError) in
+                    let path = try p.string(e)
+                    s.caFile = path.isEmpty ? nil : p.resolve(path)
+                }
+            ),
         ],
         check: { p, _, present, settings throws(ConfigError) in
             let connectTimeout = present["connect_timeout"].flatMap { p.isNull($0.value) ? nil : $0 }
@@ -375,7 +382,7 @@ struct ConfigParser {
                 throw error(
                     .invalidValue,
                     at: identifier.value,
-                    "project_identifier \"\(text)\" must start with a letter and contain only letters, digits "
+                    "project_identifier \"\(text)\" must start with a letter or digit and contain only letters, digits "
                         + "and underscores (at most 64)"
                 )
             }
@@ -572,9 +579,9 @@ struct ConfigParser {
         }
     }
 
-    /// A letter, then letters, digits or underscores; at most 64 characters.
+    /// A letter or digit, then letters, digits or underscores; at most 64 characters (DataWorks CreateProject).
     static func isValidProjectIdentifier(_ text: String) -> Bool {
-        guard let first = text.first, first.isASCII, first.isLetter, text.utf8.count <= 64 else {
+        guard let first = text.first, first.isASCII, first.isLetter || first.isNumber, text.utf8.count <= 64 else {
             return false
         }
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
