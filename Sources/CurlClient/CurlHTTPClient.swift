@@ -272,6 +272,9 @@ private struct ClientState {
 
     var phase = Phase.running
     var isJoined = false
+    /// Whether the worker is (about to be) asleep in `curl_multi_poll` with room for a new transfer: only then does
+    /// `enqueue` need to wake it. While it is awake it reads the queue before it sleeps again.
+    var wakesOnEnqueue = false
     var nextID: UInt64 = 0
     var queue = JobQueue()
     /// Ids of in-flight transfers whose callers were cancelled; the worker removes them.
@@ -304,7 +307,10 @@ private final class ClientShared: @unchecked Sendable {
                 return true
             }
             state.queue.append(job)
-            _ = curl_multi_wakeup(multi)
+            if state.wakesOnEnqueue {
+                state.wakesOnEnqueue = false
+                _ = curl_multi_wakeup(multi)
+            }
             return false
         }
         if rejected {
@@ -341,6 +347,8 @@ private func curlWorkerMain(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutab
 private final class EasyHandle {
     let raw: UnsafeMutableRawPointer
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Scratch space for one header field line, reused across transfers.
+    var lineBuffer: [UInt8] = []
 
     init?() {
         guard let raw = curl_easy_init() else {
@@ -410,7 +418,7 @@ private final class Transfer {
         try check(CExporterShims_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
         try check(CExporterShims_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
 
-        let method = request.method.uppercased()
+        let method = request.method.uppercased()  // a small string: no allocation
         let sendsBody = !request.body.isEmpty || method == "POST"
         if method == "HEAD" && request.body.isEmpty {
             try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1))
@@ -445,13 +453,14 @@ private final class Transfer {
 
         // Header fields: the caller's, in order; libcurl's defaults (Accept, Expect, Content-Type) are suppressed
         // with empty "Name:" entries unless the caller gives them.
-        var given: Set<String> = []
+        var givesAccept = false
+        var givesExpect = false
+        var givesContentType = false
         for header in request.headers {
-            let name = header.name.lowercased()
             guard isValidHeader(header) else {
                 throw TransportError(kind: .other, code: -1, message: "invalid header field \(header.name)")
             }
-            if name == "accept-encoding" {
+            if asciiCaseInsensitiveEqual(header.name, "accept-encoding") {
                 // libcurl then sends it and decodes the body it names.
                 try check(
                     header.value.withCString {
@@ -460,15 +469,20 @@ private final class Transfer {
                 )
                 continue
             }
-            given.insert(name)
+            givesAccept = givesAccept || asciiCaseInsensitiveEqual(header.name, "accept")
+            givesExpect = givesExpect || asciiCaseInsensitiveEqual(header.name, "expect")
+            givesContentType = givesContentType || asciiCaseInsensitiveEqual(header.name, "content-type")
             // "Name;" is libcurl's way to send a field with an empty value.
-            try append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+            try append(header.name, header.value.isEmpty ? ";" : ": ", header.value)
         }
-        for name in ["Accept", "Expect"] where !given.contains(name.lowercased()) {
-            try append("\(name):")
+        if !givesAccept {
+            try append("Accept", ":", "")
         }
-        if sendsBody && !given.contains("content-type") {
-            try append("Content-Type:")
+        if !givesExpect {
+            try append("Expect", ":", "")
+        }
+        if sendsBody && !givesContentType {
+            try append("Content-Type", ":", "")
         }
         try check(CExporterShims_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
     }
@@ -490,8 +504,20 @@ private final class Transfer {
         }
     }
 
-    private func append(_ line: String) throws(TransportError) {
-        guard let list = curl_slist_append(headerList, line) else {
+    /// Appends the field line `name` `separator` `value` to the header list, written into the handle's reused
+    /// buffer (libcurl copies it).
+    private func append(_ name: String, _ separator: StaticString, _ value: String) throws(TransportError) {
+        var line = easy.lineBuffer
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: name.utf8)
+        line.append(contentsOf: UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount))
+        line.append(contentsOf: value.utf8)
+        line.append(0)
+        let list = line.withUnsafeBytes { bytes in
+            curl_slist_append(headerList, bytes.baseAddress?.assumingMemoryBound(to: CChar.self))
+        }
+        easy.lineBuffer = line
+        guard let list else {
             throw TransportError(curlCode: CURLE_OUT_OF_MEMORY)
         }
         headerList = list
@@ -503,22 +529,29 @@ private final class Transfer {
         }
     }
 
-    /// Takes one header line as libcurl delivers it (status lines included, CRLF at the end).
-    func receiveHeaderLine(_ line: String) {
-        var line = Substring(line)
-        while let last = line.last, last.isNewline {
-            line.removeLast()
+    /// Takes one header line as libcurl delivers it (status lines included, CRLF at the end), as bytes: only the
+    /// name and the value become strings.
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
         }
-        if line.hasPrefix("HTTP/") {
+        let line = UnsafeRawBufferPointer(rebasing: bytes[..<end])
+        if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue, a redirect or a proxy CONNECT): keep only the last one's fields.
-            headers.removeAll()
+            headers.removeAll(keepingCapacity: true)
         } else if line.isEmpty {
             return
-        } else if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
+        } else if isBlank(line[0]), !headers.isEmpty {
             // An obsolete folded continuation line.
-            headers[headers.count - 1].value += " " + trimmed(line)
-        } else if let colon = line.firstIndex(of: ":") {
-            headers.append(HTTPHeader(name: String(line[..<colon]), value: trimmed(line[line.index(after: colon)...])))
+            headers[headers.count - 1].value += " " + trimmed(line[...])
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            headers.append(
+                HTTPHeader(
+                    name: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+                    value: trimmed(line[(colon + 1)...])
+                )
+            )
         }
     }
 }
@@ -533,21 +566,43 @@ private func curlVersion(_ version: TLSOptions.Version) -> Int {
     }
 }
 
-private func isValidHeader(_ header: HTTPHeader) -> Bool {
-    // Bytes, not Characters: "\r\n" is one Character.
-    let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
-    return !header.name.isEmpty && !header.name.utf8.contains(where: forbidden)
-        && !header.name.utf8.contains(UInt8(ascii: ":")) && !header.name.utf8.contains(UInt8(ascii: ";"))
-        && !header.value.utf8.contains(where: forbidden)
+/// Whether `name` equals `lowercase` (ASCII, lower case) ignoring ASCII case, without building a lower-cased copy.
+private func asciiCaseInsensitiveEqual(_ name: String, _ lowercase: StaticString) -> Bool {
+    let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+    guard name.utf8.count == expected.count else {
+        return false
+    }
+    return zip(name.utf8, expected).allSatisfy { byte, wanted in
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+    }
 }
 
-private func trimmed(_ text: Substring) -> String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-    guard let start = text.firstIndex(where: { !isSpace($0) }), let end = text.lastIndex(where: { !isSpace($0) })
+private func isValidHeader(_ header: HTTPHeader) -> Bool {
+    // Bytes, not Characters: "\r\n" is one Character. One pass over each.
+    let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
+    guard !header.name.isEmpty else {
+        return false
+    }
+    for byte in header.name.utf8 where forbidden(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ";") {
+        return false
+    }
+    for byte in header.value.utf8 where forbidden(byte) {
+        return false
+    }
+    return true
+}
+
+private func isBlank(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+}
+
+/// The bytes without the spaces and tabs around them, as UTF-8 text.
+private func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+    guard let start = bytes.firstIndex(where: { !isBlank($0) }), let end = bytes.lastIndex(where: { !isBlank($0) })
     else {
         return ""
     }
-    return String(text[start...end])
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start...end]), as: UTF8.self)
 }
 
 /// `duration` in whole milliseconds, rounded up, at least 1 (libcurl reads 0 as "no timeout").
@@ -590,8 +645,7 @@ private func curlHeaderCallback(
         return length
     }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    transfer.receiveHeaderLine(line)
+    transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 
@@ -616,6 +670,7 @@ private final class CurlWorker {
                 guard state.phase == .running else {
                     return ([], [], true)
                 }
+                state.wakesOnEnqueue = false
                 let cancels = state.cancelRequests
                 state.cancelRequests.removeAll()
                 return (state.queue.popFirst(upTo: room), cancels, false)
@@ -639,7 +694,20 @@ private final class CurlWorker {
             if drainCompletions() > 0 {
                 continue
             }
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleep only when nothing startable is queued; the decision and the flag change under the same lock as
+            // `enqueue`, so a job queued after the check wakes the poll.
+            let hasRoom = inFlight.count < configuration.maxConcurrentTransfers
+            let sleeps = shared.state.withLock { state -> Bool in
+                guard state.phase == .running, state.cancelRequests.isEmpty, !(hasRoom && !state.queue.isEmpty) else {
+                    return false
+                }
+                state.wakesOnEnqueue = hasRoom
+                return true
+            }
+            if sleeps {
+                // The flag is cleared at the top of the loop; a wake-up between the two is one spare wake-up.
+                _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            }
         }
         finishAll()
     }
@@ -706,6 +774,7 @@ private final class CurlWorker {
                 continue
             }
             finished += 1
+            // Counted before the caller resumes, so that a caller reading `statistics` after `send` sees its transfer.
             shared.state.withLock { state in
                 state.statistics.transfers += 1
                 state.statistics.connectionsOpened += connects
