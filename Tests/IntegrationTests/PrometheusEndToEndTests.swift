@@ -162,6 +162,32 @@ import Testing
         return missing
     }
 
+    /// The names a dashboard query needs, through the shipped recording rules and `__name__` regexes: what decides
+    /// whether the end-to-end test asks a query or lists it as not exported yet.
+    @Test func missingNamesFollowRecordingRulesAndNameRegexes() throws {
+        let rules = Self.recordingRules(
+            try String(contentsOf: Self.root.appendingPathComponent("alerts/dataworks.rules.yml"), encoding: .utf8)
+        )
+        #expect(rules["workspace:dataworks_release_change_failure_rate:ratio1d"]?.contains("increase(") == true)
+        let exported: Set<String> = ["dataworks_deployment_status", "dataworks_releases_total"]
+        let rate = #"max by (project) (workspace:dataworks_release_change_failure_rate:ratio1d{job=~"a"})"#
+        #expect(try Self.missingNames(of: rate, exported: exported, rules: rules).isEmpty)
+        let lead = "workspace:dataworks_release_lead_time_seconds:p90_1d"
+        #expect(
+            try Self.missingNames(of: lead, exported: exported, rules: rules)
+                == ["dataworks_release_lead_time_seconds_bucket", "dataworks_release_lead_time_seconds_count"]
+        )
+        let regex = #"{__name__=~"dataworks_pipeline_run_(create|modify)_timestamp_seconds"}"#
+        #expect(try Self.missingNames(of: regex, exported: exported, rules: rules) == ["dataworks_pipeline_run_*"])
+        let present = exported.union(["dataworks_pipeline_run_create_timestamp_seconds"])
+        #expect(try Self.missingNames(of: regex, exported: present, rules: rules).isEmpty)
+        #expect(
+            try Self.missingNames(of: "dataworks_deployment_status == 1", exported: [], rules: rules) == [
+                "dataworks_deployment_status"
+            ]
+        )
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func prometheusScrapesTheExporterFiresTheFailedDeploymentAlertAndAnswersEveryDashboardQuery() async throws {
         let prometheusPath = try #require(Self.prometheus, "prometheus missing: apt-get install -y prometheus")
