@@ -16,6 +16,12 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case tls
         /// The peer closed or reset the connection (`CURLE_RECV_ERROR`, `CURLE_SEND_ERROR`, `CURLE_GOT_NOTHING`).
         case reset
+        /// The proxy refused the request: HTTP 407 Proxy Authentication Required, to a `CONNECT` or to the request
+        /// itself (the proxy's credentials are missing or wrong).
+        case proxyAuthentication
+        /// The body came in a `Content-Encoding` libcurl cannot decode (`CURLE_BAD_CONTENT_ENCODING`); the message
+        /// names the coding.
+        case contentEncoding
         /// Any other libcurl error.
         case other
     }
@@ -78,8 +84,8 @@ private let curlGlobalInitCode: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL)
 ///
 /// Transfers run concurrently up to ``Configuration/maxConcurrentTransfers``; further requests wait in a first-in,
 /// first-out queue, and a request's ``HTTPRequest/timeout`` starts when it leaves the queue. Connections are kept
-/// alive and reused. Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) as libcurl reads
-/// them.
+/// alive and reused. Proxies come from the environment as libcurl reads it (`http_proxy` in lower case only,
+/// `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY`, `no_proxy`/`NO_PROXY`).
 ///
 /// Call ``shutdown()`` when done; `deinit` calls it too, so the worker thread never outlives the client.
 ///
@@ -179,6 +185,13 @@ public final class CurlHTTPClient: Sendable {
         }
     }
 
+    /// Refuses every request sent from now on (``send(_:)`` throws `CancellationError` at once, nothing reaches the
+    /// network) while queued and in-flight transfers go on; for a graceful stop that starts no new upstream attempt.
+    /// Idempotent; ``shutdown()`` still ends the client.
+    public func stopStartingRequests() {
+        shared.state.withLock { $0.refusesNewRequests = true }
+    }
+
     /// What the client did so far.
     public var statistics: Statistics {
         shared.state.withLock { $0.statistics }
@@ -272,6 +285,8 @@ private struct ClientState {
 
     var phase = Phase.running
     var isJoined = false
+    /// Set by ``CurlHTTPClient/stopStartingRequests()``: new requests are refused, transfers in flight go on.
+    var refusesNewRequests = false
     /// Whether the worker is (about to be) asleep in `curl_multi_poll` with room for a new transfer: only then does
     /// `enqueue` need to wake it. While it is awake it reads the queue before it sleeps again.
     var wakesOnEnqueue = false
@@ -303,7 +318,7 @@ private final class ClientShared: @unchecked Sendable {
 
     func enqueue(_ job: Job) {
         let rejected = state.withLock { state -> Bool in
-            guard state.phase == .running, !Task.isCancelled else {
+            guard state.phase == .running, !state.refusesNewRequests, !Task.isCancelled else {
                 return true
             }
             state.queue.append(job)
@@ -779,7 +794,19 @@ private final class CurlWorker {
                 state.statistics.transfers += 1
                 state.statistics.connectionsOpened += connects
             }
-            if code == CURLE_OK {
+            var connectStatus = 0
+            _ = CExporterShims_curl_easy_getinfo_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectStatus)
+            if connectStatus == 407 || (code == CURLE_OK && status == 407) {
+                transfer.job.continuation.resume(
+                    throwing:
+                        TransportError.proxyAuthentication(
+                            transfer.job.request,
+                            curlCode: Int32(truncatingIfNeeded: code.rawValue)
+                        )
+                )
+            } else if code == CURLE_BAD_CONTENT_ENCODING {
+                transfer.job.continuation.resume(throwing: TransportError.contentEncoding(transfer.headers))
+            } else if code == CURLE_OK {
                 let response = HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
                 transfer.job.continuation.resume(returning: response)
             } else {

@@ -1,6 +1,6 @@
 import DataWorksAPI
 import Foundation
-import HTTPServer
+public import HTTPServer
 
 /// A local DataWorks OpenAPI that serves `GetDeployment` and `ListDeployments` (2020-05-18) and the six pipeline-run
 /// reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
@@ -31,28 +31,33 @@ public final class DataWorksSimulator: Sendable {
     ///   - pipelineRuns: What the 2024-05-18 pipeline-run reads answer with (none by default).
     ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
     ///   - listenAddress: `127.0.0.1:0` by default.
+    ///   - tls: HTTPS settings (e.g. a certificate from a private CA); `nil` (default) serves plain HTTP.
     /// - Throws: `ServerError` when the address cannot be bound.
     public init(
         deployments: [SimulatedDeployment],
         pipelineRuns: [SimulatedPipelineRun] = [],
         crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
-        listenAddress: String = "127.0.0.1:0"
+        listenAddress: String = "127.0.0.1:0",
+        tls: HTTPServer.TLSConfiguration? = nil
     ) throws {
         let state = SimulatorState(
             deployments: deployments,
             pipelineRunState: PipelineRunState(runs: pipelineRuns, crossProjectRuns: crossProjectPipelineRuns)
         )
         self.state = state
-        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress])) { request in
+        self.scheme = tls == nil ? "http" : "https"
+        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
             await SimulatorHandler(state: state).handle(request)
         }
     }
 
+    private let scheme: String
+
     /// The port the simulator listens on.
     public var port: Int { server.ports.first ?? 0 }
 
-    /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234`.
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
+    public var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// Makes the next `count` answers for `deploymentId` (GetDeployment) be `fault`; `nil` means until cleared.
     public func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int? = 1) async {
