@@ -1,4 +1,5 @@
 import CurlClient
+import Foundation
 import Testing
 
 @testable import DataWorksAPI
@@ -190,6 +191,74 @@ struct FileVersionTests {
         #expect(built.request.url.contains("Version=2020-05-18"))
         #expect(!built.request.url.contains("FileId"))
         #expect(built.bodyText == "FileId=1100001&FileVersion=3&ProjectId=10000")
+    }
+
+    static let captures = "get-file-version-sdk-captures.json"
+    static let captureIDs = Fixture.caseIDs("captured_requests", file: captures)
+
+    /// The requests the official SDK (`alibabacloud-dataworks-public20200518` 10.1.1, run offline against a
+    /// loopback recorder with the pinned inputs of `signature-vectors.json`) sent for `GetFileVersion`, V3 and V1:
+    /// the client's request, from ``GetFileVersionRequest/parameters``, is the same byte for byte: method, target,
+    /// headers in wire order (without `Accept-Encoding` and `Content-Length`, which the HTTP stack adds), body and
+    /// signature.
+    @Test(arguments: captureIDs)
+    func sdkCaptureMatchesByteForByte(id: String) throws {
+        #expect(Self.captureIDs.count == 3)
+        let capture = try Fixture.vectorCase("captured_requests", id, file: Self.captures)
+        let received = try #require((capture["requests_received"] as? [[String: Any]])?.first)
+        let headers = headerList(received["headers"]).filter {
+            !["accept-encoding", "content-length"].contains($0.name.lowercased())
+        }
+        let host = try #require(headers.first { $0.name == "host" }?.value)
+        let endpoint = try Endpoint.resolve(regionId: nil, override: "http://" + host)
+        let parameters = stringMap(capture["api_params"])
+        let project: ProjectReference =
+            try parameters["ProjectId"].map { .id(try #require(Int64($0))) }
+            ?? .identifier(try #require(parameters["ProjectIdentifier"]))
+        let request = GetFileVersionRequest(
+            project: project,
+            fileId: try #require(parameters["FileId"].flatMap { Int64($0) }),
+            fileVersion: try #require(parameters["FileVersion"].flatMap { Int($0) })
+        )
+        #expect(request.parameters == parameters)
+        let isV1 = !headers.contains { $0.name == "Authorization" }
+        let built = SignedRequestBuilder.build(
+            action: GetFileVersionRequest.operation.action,
+            parameters: request.parameters,
+            placement: GetFileVersionRequest.operation.placement,
+            context: RequestSigningContext(
+                endpoint: endpoint,
+                credentials: testCredentials(sts: false),
+                timestamp: fixedTimestamp,
+                nonce: fixedNonce,
+                userAgent: fixedUserAgent,
+                sendsCredentialsProvider: true
+            ),
+            signatureVersion: isV1 ? .v1 : .v3,
+            version: GetFileVersionRequest.operation.version.rawValue
+        )
+        let path = try #require(received["path"] as? String)
+        #expect(built.request.method == received["method"] as? String)
+        #expect(built.request.url == endpoint.url + path)
+        #expect(built.request.headers == headers)
+        #expect(built.bodyText == received["body"] as? String)
+    }
+
+    /// The SDK's decoded answer and ours agree on the recorded body.
+    @Test func sdkDecodedAnswerAgrees() throws {
+        let file = try Fixture.vectors(Self.captures)
+        let answer = try #require(file["server_response"] as? [String: Any])
+        let body = try JSONSerialization.data(withJSONObject: answer)
+        let decoded = try ResponseDecoder.decodeGetFileVersion(
+            HTTPResponse(status: 200, headers: [], body: Array(body))
+        )
+        let capture = try Fixture.vectorCase("captured_requests", Self.captureIDs[0], file: Self.captures)
+        let sdk = try #require((capture["sdk_result_body"] as? [String: Any])?["Data"] as? [String: Any])
+        #expect(decoded.fileVersion.commitTime.map { NSNumber(value: $0) } == sdk["CommitTime"] as? NSNumber)
+        #expect(decoded.fileVersion.commitUser == sdk["CommitUser"] as? String)
+        #expect(decoded.fileVersion.fileVersion.map { NSNumber(value: $0) } == sdk["FileVersion"] as? NSNumber)
+        #expect(decoded.fileVersion.status?.apiValue == sdk["Status"] as? String)
+        #expect(decoded.fileVersion.isCurrentProd == sdk["IsCurrentProd"] as? Bool)
     }
 
     // MARK: - Typed statuses of GetDeployment
