@@ -92,11 +92,13 @@ let package = Package(
                 )
             ]
         ),
-        // The quota benchmark (scripts/bench-quota); not part of the test suite.
+        // The benchmarks' in-process parts (scripts/bench, scripts/bench-quota); not part of the test suite. Uses
+        // libcurl directly for the raw-transfer reference of the per-call cost benchmark.
         .executableTarget(
             name: "dataworks-bench",
             dependencies: [
-                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "LockedValue",
+                "CExporterShims", "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator",
+                "LockedValue",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

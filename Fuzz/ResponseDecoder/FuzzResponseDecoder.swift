@@ -3,7 +3,8 @@ import DataWorksAPI
 import FuzzDriver
 
 /// libFuzzer entry point: every input is a response body, decoded as JSON and as XML, as GetDeployment,
-/// ListDeployments and GetFileVersion and as the six 2024-05-18 pipeline-run reads, under success and error statuses. Decoding may fail; it must never crash or hang.
+/// ListDeployments and GetFileVersion and as the six 2024-05-18 pipeline-run reads, under success and error statuses.
+/// Decoding may fail; it must never crash or hang.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzResponseDecoder(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     let body = Array(UnsafeBufferPointer(start: data, count: count))

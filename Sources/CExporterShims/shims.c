@@ -56,3 +56,8 @@ gnutls_session_t CExporterShims_MHD_connection_gnutls_session(struct MHD_Connect
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     return info == NULL ? NULL : (gnutls_session_t)info->tls_session;
 }
+
+int CExporterShims_MHD_connection_socket(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}

@@ -16,6 +16,12 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case tls
         /// The peer closed or reset the connection (`CURLE_RECV_ERROR`, `CURLE_SEND_ERROR`, `CURLE_GOT_NOTHING`).
         case reset
+        /// The proxy refused the request: HTTP 407 Proxy Authentication Required, to a `CONNECT` or to the request
+        /// itself (the proxy's credentials are missing or wrong).
+        case proxyAuthentication
+        /// The body came in a `Content-Encoding` libcurl cannot decode (`CURLE_BAD_CONTENT_ENCODING`); the message
+        /// names the coding.
+        case contentEncoding
         /// Any other libcurl error.
         case other
     }
@@ -78,8 +84,8 @@ private let curlGlobalInitCode: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL)
 ///
 /// Transfers run concurrently up to ``Configuration/maxConcurrentTransfers``; further requests wait in a first-in,
 /// first-out queue, and a request's ``HTTPRequest/timeout`` starts when it leaves the queue. Connections are kept
-/// alive and reused. Proxies come from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) as libcurl reads
-/// them.
+/// alive and reused. Proxies come from the environment as libcurl reads it (`http_proxy` in lower case only,
+/// `https_proxy`/`HTTPS_PROXY`, `all_proxy`/`ALL_PROXY`, `no_proxy`/`NO_PROXY`).
 ///
 /// Call ``shutdown()`` when done; `deinit` calls it too, so the worker thread never outlives the client.
 ///
@@ -179,6 +185,13 @@ public final class CurlHTTPClient: Sendable {
         }
     }
 
+    /// Refuses every request sent from now on (``send(_:)`` throws `CancellationError` at once, nothing reaches the
+    /// network) while queued and in-flight transfers go on; for a graceful stop that starts no new upstream attempt.
+    /// Idempotent; ``shutdown()`` still ends the client.
+    public func stopStartingRequests() {
+        shared.state.withLock { $0.refusesNewRequests = true }
+    }
+
     /// What the client did so far.
     public var statistics: Statistics {
         shared.state.withLock { $0.statistics }
@@ -272,6 +285,11 @@ private struct ClientState {
 
     var phase = Phase.running
     var isJoined = false
+    /// Set by ``CurlHTTPClient/stopStartingRequests()``: new requests are refused, transfers in flight go on.
+    var refusesNewRequests = false
+    /// Whether the worker is (about to be) asleep in `curl_multi_poll` with room for a new transfer: only then does
+    /// `enqueue` need to wake it. While it is awake it reads the queue before it sleeps again.
+    var wakesOnEnqueue = false
     var nextID: UInt64 = 0
     var queue = JobQueue()
     /// Ids of in-flight transfers whose callers were cancelled; the worker removes them.
@@ -300,11 +318,14 @@ private final class ClientShared: @unchecked Sendable {
 
     func enqueue(_ job: Job) {
         let rejected = state.withLock { state -> Bool in
-            guard state.phase == .running, !Task.isCancelled else {
+            guard state.phase == .running, !state.refusesNewRequests, !Task.isCancelled else {
                 return true
             }
             state.queue.append(job)
-            _ = curl_multi_wakeup(multi)
+            if state.wakesOnEnqueue {
+                state.wakesOnEnqueue = false
+                _ = curl_multi_wakeup(multi)
+            }
             return false
         }
         if rejected {
@@ -341,6 +362,8 @@ private func curlWorkerMain(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutab
 private final class EasyHandle {
     let raw: UnsafeMutableRawPointer
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Scratch space for one header field line, reused across transfers.
+    var lineBuffer: [UInt8] = []
 
     init?() {
         guard let raw = curl_easy_init() else {
@@ -410,7 +433,7 @@ private final class Transfer {
         try check(CExporterShims_curl_easy_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback))
         try check(CExporterShims_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
 
-        let method = request.method.uppercased()
+        let method = request.method.uppercased()  // a small string: no allocation
         let sendsBody = !request.body.isEmpty || method == "POST"
         if method == "HEAD" && request.body.isEmpty {
             try check(CExporterShims_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1))
@@ -445,13 +468,14 @@ private final class Transfer {
 
         // Header fields: the caller's, in order; libcurl's defaults (Accept, Expect, Content-Type) are suppressed
         // with empty "Name:" entries unless the caller gives them.
-        var given: Set<String> = []
+        var givesAccept = false
+        var givesExpect = false
+        var givesContentType = false
         for header in request.headers {
-            let name = header.name.lowercased()
             guard isValidHeader(header) else {
                 throw TransportError(kind: .other, code: -1, message: "invalid header field \(header.name)")
             }
-            if name == "accept-encoding" {
+            if asciiCaseInsensitiveEqual(header.name, "accept-encoding") {
                 // libcurl then sends it and decodes the body it names.
                 try check(
                     header.value.withCString {
@@ -460,15 +484,20 @@ private final class Transfer {
                 )
                 continue
             }
-            given.insert(name)
+            givesAccept = givesAccept || asciiCaseInsensitiveEqual(header.name, "accept")
+            givesExpect = givesExpect || asciiCaseInsensitiveEqual(header.name, "expect")
+            givesContentType = givesContentType || asciiCaseInsensitiveEqual(header.name, "content-type")
             // "Name;" is libcurl's way to send a field with an empty value.
-            try append(header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)")
+            try append(header.name, header.value.isEmpty ? ";" : ": ", header.value)
         }
-        for name in ["Accept", "Expect"] where !given.contains(name.lowercased()) {
-            try append("\(name):")
+        if !givesAccept {
+            try append("Accept", ":", "")
         }
-        if sendsBody && !given.contains("content-type") {
-            try append("Content-Type:")
+        if !givesExpect {
+            try append("Expect", ":", "")
+        }
+        if sendsBody && !givesContentType {
+            try append("Content-Type", ":", "")
         }
         try check(CExporterShims_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
     }
@@ -490,8 +519,20 @@ private final class Transfer {
         }
     }
 
-    private func append(_ line: String) throws(TransportError) {
-        guard let list = curl_slist_append(headerList, line) else {
+    /// Appends the field line `name` `separator` `value` to the header list, written into the handle's reused
+    /// buffer (libcurl copies it).
+    private func append(_ name: String, _ separator: StaticString, _ value: String) throws(TransportError) {
+        var line = easy.lineBuffer
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: name.utf8)
+        line.append(contentsOf: UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount))
+        line.append(contentsOf: value.utf8)
+        line.append(0)
+        let list = line.withUnsafeBytes { bytes in
+            curl_slist_append(headerList, bytes.baseAddress?.assumingMemoryBound(to: CChar.self))
+        }
+        easy.lineBuffer = line
+        guard let list else {
             throw TransportError(curlCode: CURLE_OUT_OF_MEMORY)
         }
         headerList = list
@@ -503,22 +544,29 @@ private final class Transfer {
         }
     }
 
-    /// Takes one header line as libcurl delivers it (status lines included, CRLF at the end).
-    func receiveHeaderLine(_ line: String) {
-        var line = Substring(line)
-        while let last = line.last, last.isNewline {
-            line.removeLast()
+    /// Takes one header line as libcurl delivers it (status lines included, CRLF at the end), as bytes: only the
+    /// name and the value become strings.
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
         }
-        if line.hasPrefix("HTTP/") {
+        let line = UnsafeRawBufferPointer(rebasing: bytes[..<end])
+        if line.starts(with: "HTTP/".utf8) {
             // A new response (after 100 Continue, a redirect or a proxy CONNECT): keep only the last one's fields.
-            headers.removeAll()
+            headers.removeAll(keepingCapacity: true)
         } else if line.isEmpty {
             return
-        } else if let first = line.first, first == " " || first == "\t", !headers.isEmpty {
+        } else if isBlank(line[0]), !headers.isEmpty {
             // An obsolete folded continuation line.
-            headers[headers.count - 1].value += " " + trimmed(line)
-        } else if let colon = line.firstIndex(of: ":") {
-            headers.append(HTTPHeader(name: String(line[..<colon]), value: trimmed(line[line.index(after: colon)...])))
+            headers[headers.count - 1].value += " " + trimmed(line[...])
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            headers.append(
+                HTTPHeader(
+                    name: String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+                    value: trimmed(line[(colon + 1)...])
+                )
+            )
         }
     }
 }
@@ -533,21 +581,43 @@ private func curlVersion(_ version: TLSOptions.Version) -> Int {
     }
 }
 
-private func isValidHeader(_ header: HTTPHeader) -> Bool {
-    // Bytes, not Characters: "\r\n" is one Character.
-    let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
-    return !header.name.isEmpty && !header.name.utf8.contains(where: forbidden)
-        && !header.name.utf8.contains(UInt8(ascii: ":")) && !header.name.utf8.contains(UInt8(ascii: ";"))
-        && !header.value.utf8.contains(where: forbidden)
+/// Whether `name` equals `lowercase` (ASCII, lower case) ignoring ASCII case, without building a lower-cased copy.
+private func asciiCaseInsensitiveEqual(_ name: String, _ lowercase: StaticString) -> Bool {
+    let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+    guard name.utf8.count == expected.count else {
+        return false
+    }
+    return zip(name.utf8, expected).allSatisfy { byte, wanted in
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == wanted
+    }
 }
 
-private func trimmed(_ text: Substring) -> String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-    guard let start = text.firstIndex(where: { !isSpace($0) }), let end = text.lastIndex(where: { !isSpace($0) })
+private func isValidHeader(_ header: HTTPHeader) -> Bool {
+    // Bytes, not Characters: "\r\n" is one Character. One pass over each.
+    let forbidden: (UInt8) -> Bool = { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
+    guard !header.name.isEmpty else {
+        return false
+    }
+    for byte in header.name.utf8 where forbidden(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ";") {
+        return false
+    }
+    for byte in header.value.utf8 where forbidden(byte) {
+        return false
+    }
+    return true
+}
+
+private func isBlank(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+}
+
+/// The bytes without the spaces and tabs around them, as UTF-8 text.
+private func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+    guard let start = bytes.firstIndex(where: { !isBlank($0) }), let end = bytes.lastIndex(where: { !isBlank($0) })
     else {
         return ""
     }
-    return String(text[start...end])
+    return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start...end]), as: UTF8.self)
 }
 
 /// `duration` in whole milliseconds, rounded up, at least 1 (libcurl reads 0 as "no timeout").
@@ -590,8 +660,7 @@ private func curlHeaderCallback(
         return length
     }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    transfer.receiveHeaderLine(line)
+    transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
     return length
 }
 
@@ -616,6 +685,7 @@ private final class CurlWorker {
                 guard state.phase == .running else {
                     return ([], [], true)
                 }
+                state.wakesOnEnqueue = false
                 let cancels = state.cancelRequests
                 state.cancelRequests.removeAll()
                 return (state.queue.popFirst(upTo: room), cancels, false)
@@ -639,7 +709,20 @@ private final class CurlWorker {
             if drainCompletions() > 0 {
                 continue
             }
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleep only when nothing startable is queued; the decision and the flag change under the same lock as
+            // `enqueue`, so a job queued after the check wakes the poll.
+            let hasRoom = inFlight.count < configuration.maxConcurrentTransfers
+            let sleeps = shared.state.withLock { state -> Bool in
+                guard state.phase == .running, state.cancelRequests.isEmpty, !(hasRoom && !state.queue.isEmpty) else {
+                    return false
+                }
+                state.wakesOnEnqueue = hasRoom
+                return true
+            }
+            if sleeps {
+                // The flag is cleared at the top of the loop; a wake-up between the two is one spare wake-up.
+                _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            }
         }
         finishAll()
     }
@@ -706,11 +789,24 @@ private final class CurlWorker {
                 continue
             }
             finished += 1
+            // Counted before the caller resumes, so that a caller reading `statistics` after `send` sees its transfer.
             shared.state.withLock { state in
                 state.statistics.transfers += 1
                 state.statistics.connectionsOpened += connects
             }
-            if code == CURLE_OK {
+            var connectStatus = 0
+            _ = CExporterShims_curl_easy_getinfo_long(handle, CURLINFO_HTTP_CONNECTCODE, &connectStatus)
+            if connectStatus == 407 || (code == CURLE_OK && status == 407) {
+                transfer.job.continuation.resume(
+                    throwing:
+                        TransportError.proxyAuthentication(
+                            transfer.job.request,
+                            curlCode: Int32(truncatingIfNeeded: code.rawValue)
+                        )
+                )
+            } else if code == CURLE_BAD_CONTENT_ENCODING {
+                transfer.job.continuation.resume(throwing: TransportError.contentEncoding(transfer.headers))
+            } else if code == CURLE_OK {
                 let response = HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
                 transfer.job.continuation.resume(returning: response)
             } else {

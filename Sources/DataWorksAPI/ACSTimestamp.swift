@@ -10,8 +10,33 @@ public enum ACSTimestamp {
         let days = floorDiv(epochSeconds, 86_400)
         let secondsOfDay = epochSeconds - days * 86_400
         let (year, month, day) = civilFromDays(days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondsOfDay / 3600, 2) + ":"
-            + pad(secondsOfDay % 3600 / 60, 2) + ":" + pad(secondsOfDay % 60, 2) + "Z"
+        guard (0...9999).contains(year) else {
+            return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondsOfDay / 3600, 2) + ":"
+                + pad(secondsOfDay % 3600 / 60, 2) + ":" + pad(secondsOfDay % 60, 2) + "Z"
+        }
+        // The usual case, written digit by digit into the 20 bytes: one string, no intermediate ones.
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            put(month, 2, at: 5)
+            put(day, 2, at: 8)
+            put(secondsOfDay / 3600, 2, at: 11)
+            put(secondsOfDay % 3600 / 60, 2, at: 14)
+            put(secondsOfDay % 60, 2, at: 17)
+            buffer[4] = UInt8(ascii: "-")
+            buffer[7] = UInt8(ascii: "-")
+            buffer[10] = UInt8(ascii: "T")
+            buffer[13] = UInt8(ascii: ":")
+            buffer[16] = UInt8(ascii: ":")
+            buffer[19] = UInt8(ascii: "Z")
+            return 20
+        }
     }
 
     /// Parses `yyyy-MM-ddTHH:mm:ssZ` back to seconds since the Unix epoch.

@@ -61,6 +61,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     public static let clientConnect = "client_connect"
     /// Metric class for TLS failures.
     public static let clientTLS = "client_tls"
+    /// Metric class for a proxy's HTTP 407 (Proxy Authentication Required).
+    public static let clientProxy = "client_proxy"
     /// Metric class for other transport failures.
     public static let clientOther = "client_other"
     /// Metric class for unusable response bodies.
@@ -93,7 +95,9 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     ]
 
     /// The client-side classes of ``metricCode``.
-    public static let clientErrorClasses = [clientTimeout, clientConnect, clientTLS, clientOther, clientParse]
+    public static let clientErrorClasses = [
+        clientTimeout, clientConnect, clientTLS, clientProxy, clientOther, clientParse,
+    ]
 
     /// Every ``metricCode`` known in advance (DataWorks codes, gateway codes, ``unknownErrorCode`` and the
     /// client classes), for pre-setting error counters to 0. `http_<status>` values are not listed.
@@ -111,8 +115,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     ]
 
     /// A low-cardinality label for metrics: the API code (e.g. `Throttling.User`), `http_<status>`, or a client
-    /// class (`client_timeout`, `client_connect` for DNS/connect/reset, `client_tls`, `client_other`,
-    /// `client_parse`).
+    /// class (`client_timeout`, `client_connect` for DNS/connect/reset, `client_tls`, `client_proxy` for a proxy's
+    /// 407, `client_other`, `client_parse` for unusable bodies, an unknown `Content-Encoding` included).
     public var metricCode: String {
         switch self {
         case .service(let error): error.code
@@ -123,6 +127,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             case .timeout: Self.clientTimeout
             case .dns, .connect, .reset: Self.clientConnect
             case .tls: Self.clientTLS
+            case .proxyAuthentication: Self.clientProxy
+            case .contentEncoding: Self.clientParse
             case .other: Self.clientOther
             }
         }
@@ -152,7 +158,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             switch error.kind {
             case .timeout: return "timeout"
             case .dns, .connect, .reset: return "connect"
-            case .tls, .other: return nil
+            case .tls, .proxyAuthentication, .contentEncoding, .other: return nil
             }
         case .parse:
             return nil

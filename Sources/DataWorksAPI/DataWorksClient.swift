@@ -56,6 +56,9 @@ public final class DataWorksClient: Sendable {
         public var retries: Int
         /// Text appended to the `user-agent` header.
         public var userAgentSuffix: String?
+        /// A PEM file of the CAs the endpoint's certificate must chain to (`CURLOPT_CAINFO`); `nil` for libcurl's
+        /// default (the system store). See ``caFile(configured:environment:)``.
+        public var caFile: String?
 
         /// Creates a configuration.
         public init(
@@ -65,8 +68,10 @@ public final class DataWorksClient: Sendable {
             connectTimeout: Duration = .seconds(5),
             requestTimeout: Duration = .seconds(10),
             retries: Int = 2,
-            userAgentSuffix: String? = nil
+            userAgentSuffix: String? = nil,
+            caFile: String? = nil
         ) {
+            self.caFile = caFile
             self.endpointOverride = endpointOverride
             self.network = network
             self.signatureVersion = signatureVersion
@@ -213,8 +218,12 @@ public final class DataWorksClient: Sendable {
             )
             let started = clock.now
             let failure: APIError
+            var serverWait: Duration?
             do {
                 let response = try await transport.send(request)
+                if !(200..<300).contains(response.status) {
+                    serverWait = ResponseDecoder.retryAfter(response)
+                }
                 do throws(APIError) {
                     let answer = try decode(response)
                     await rateLimiter?.record(regionId: regionId, error: nil)
@@ -238,9 +247,11 @@ public final class DataWorksClient: Sendable {
             guard attempt < configuration.retries, let reason = failure.retryReason else {
                 throw failure
             }
-            let delay = backoff(attempt: attempt, error: failure)
-            // Retry only when the delay plus a useful attempt still fit before the deadline.
-            guard clock.now.advanced(by: delay + .milliseconds(100)) < deadline else {
+            // Retry only when the delay plus a useful attempt still fit before the deadline, and never sooner than
+            // the server asked.
+            guard let delay = backoff(attempt: attempt, serverWait: serverWait ?? failure.retryAfter),
+                clock.now.advanced(by: delay + .milliseconds(100)) < deadline
+            else {
                 throw failure
             }
             await observer?.retryScheduled(action: action, reason: reason)
@@ -259,10 +270,16 @@ public final class DataWorksClient: Sendable {
         }
     }
 
-    /// Full-jitter exponential backoff (base 100 ms, cap 2 s), or the server's `x-acs-retry-after` when it gave one.
-    func backoff(attempt: Int, error: APIError) -> Duration {
-        if let retryAfter = error.retryAfter {
-            return min(retryAfter, .seconds(10))
+    /// The longest server-requested wait (`Retry-After`, `x-acs-retry-after`) that a call sleeps through before its
+    /// retry; a longer one ends the call.
+    static let maxServerWait = Duration.seconds(10)
+
+    /// The wait before the next attempt: the server's `Retry-After`/`x-acs-retry-after` when it gave one (`nil`, no
+    /// retry in this call, when it exceeds ``maxServerWait``), else full-jitter exponential backoff (base 100 ms,
+    /// cap 2 s).
+    func backoff(attempt: Int, serverWait: Duration?) -> Duration? {
+        if let serverWait {
+            return serverWait <= Self.maxServerWait ? serverWait : nil
         }
         let ceiling = min(2_000, 100 << min(attempt + 1, 10))
         return .milliseconds(Int.random(in: 0...ceiling))
@@ -297,6 +314,11 @@ public final class DataWorksClient: Sendable {
         ).request
         request.connectTimeout = min(configuration.connectTimeout, timeout)
         request.timeout = timeout
+        // Not signed: libcurl sends it (CURLOPT_ACCEPT_ENCODING) and decodes the gzip body it asks for.
+        request.headers.append(HTTPHeader(name: "Accept-Encoding", value: "gzip"))
+        if let caFile = configuration.caFile {
+            request.tls = TLSOptions(caFile: caFile)
+        }
         return request
     }
 

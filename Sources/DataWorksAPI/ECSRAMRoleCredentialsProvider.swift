@@ -26,6 +26,9 @@ public struct ECSRAMRoleCredentialsProvider: CredentialsProvider {
     public static let disabledVariable = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
     /// The variable that forbids requests without an IMDSv2 token.
     public static let imdsV1DisabledVariable = "ALIBABA_CLOUD_IMDSV1_DISABLED"
+    /// The exporter's variable that points the provider at another metadata service base URL (a metadata proxy or
+    /// sidecar, or a stand-in), e.g. `http://127.0.0.1:8100`; not an Alibaba Cloud SDK variable.
+    public static let metadataURLVariable = "DATAWORKS_EXPORTER_ECS_METADATA_URL"
 
     /// How the metadata service is reached.
     public struct Options: Sendable {
@@ -53,13 +56,14 @@ public struct ECSRAMRoleCredentialsProvider: CredentialsProvider {
             self.disabled = disabled
         }
 
-        /// Options from `ALIBABA_CLOUD_ECS_METADATA`, `ALIBABA_CLOUD_IMDSV1_DISABLED` and
-        /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED`.
+        /// Options from `ALIBABA_CLOUD_ECS_METADATA`, `ALIBABA_CLOUD_IMDSV1_DISABLED`,
+        /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED` and `DATAWORKS_EXPORTER_ECS_METADATA_URL`.
         ///
         /// - Parameters:
         ///   - environment: The variables.
         ///   - roleName: A role name that wins over `ALIBABA_CLOUD_ECS_METADATA` (from a profile).
-        ///   - metadataBaseURL: The base URL; `nil` means `http://100.100.100.200`.
+        ///   - metadataBaseURL: The base URL; `nil` means `DATAWORKS_EXPORTER_ECS_METADATA_URL`, else
+        ///     `http://100.100.100.200`.
         public static func fromEnvironment(
             _ environment: [String: String],
             roleName: String? = nil,
@@ -67,7 +71,8 @@ public struct ECSRAMRoleCredentialsProvider: CredentialsProvider {
         ) -> Options {
             Options(
                 roleName: roleName.flatMap { $0.isEmpty ? nil : $0 } ?? environmentValue(environment, roleNameVariable),
-                metadataBaseURL: metadataBaseURL ?? ECSRAMRoleCredentialsProvider.defaultMetadataBaseURL,
+                metadataBaseURL: metadataBaseURL ?? environmentValue(environment, metadataURLVariable)
+                    ?? ECSRAMRoleCredentialsProvider.defaultMetadataBaseURL,
                 imdsV1Disabled: environmentFlag(environment, imdsV1DisabledVariable),
                 disabled: environmentFlag(environment, disabledVariable)
             )

@@ -1,4 +1,5 @@
 public import CurlClient
+public import Foundation
 
 /// Turns HTTP responses of the DataWorks OpenAPI into models or ``APIError`` values.
 ///
@@ -13,7 +14,8 @@ public enum ResponseDecoder {
     /// Decodes a `GetDeployment` response.
     ///
     /// - Parameter response: The HTTP response.
-    /// - Returns: The decoded answer; `Data.Deployment` is required, every field inside it is optional.
+    /// - Returns: The decoded answer; `Data.Deployment` with its `Status` is required, every other field inside it is
+    ///   optional. Numbers may come as strings of digits; envelope fields other than `Success` never fail the answer.
     /// - Throws: ``APIError/service(_:)`` for error answers, ``APIError/httpStatus(status:requestId:bodyPrefix:)``
     ///   for error statuses without a code, ``APIError/parse(reason:httpStatus:bodyPrefix:)`` for unusable bodies.
     public static func decodeGetDeployment(_ response: HTTPResponse) throws(APIError) -> GetDeploymentResponse {
@@ -23,13 +25,20 @@ public enum ResponseDecoder {
                 throw BodyParseFailure(reason: "no Data.Deployment in the response")
             }
             let items = try data.objects("DeployedItems") ?? []
+            let deployment = try deployment(deploymentFields, creatorKey: "CreatorId", handlerKey: "HandlerId")
+            guard deployment.status != nil else {
+                // Without a status the answer says nothing the exporter can show (issue 15, item 7).
+                throw BodyParseFailure(reason: "Data.Deployment.Status: missing or null")
+            }
+            // Envelope fields the exporter does not use are read leniently: a value of an odd type is dropped
+            // rather than failing the whole answer.
             return GetDeploymentResponse(
-                requestId: try top.string("RequestId"),
-                httpStatusCode: try top.int("HttpStatusCode"),
+                requestId: top.firstString(["RequestId"]),
+                httpStatusCode: (try? top.int("HttpStatusCode")) ?? nil,
                 success: try top.bool("Success"),
-                errorCode: try top.identifier("ErrorCode"),
-                errorMessage: try top.string("ErrorMessage"),
-                deployment: try deployment(deploymentFields, creatorKey: "CreatorId", handlerKey: "HandlerId"),
+                errorCode: top.firstString(["ErrorCode"]),
+                errorMessage: (try? top.string("ErrorMessage")) ?? nil,
+                deployment: deployment,
                 deployedItems: try items.map { item throws(BodyParseFailure) in
                     DeployedItem(
                         fileId: try item.int64("FileId"),
@@ -56,7 +65,7 @@ public enum ResponseDecoder {
             }
             let items = try data.objects("Deployments") ?? []
             return ListDeploymentsPage(
-                requestId: try top.string("RequestId"),
+                requestId: top.firstString(["RequestId"]),
                 pageNumber: try data.int("PageNumber"),
                 pageSize: try data.int("PageSize"),
                 totalCount: try data.int64("TotalCount"),
@@ -96,19 +105,21 @@ public enum ResponseDecoder {
         return .httpStatus(status: response.status, requestId: requestId, bodyPrefix: bodyPrefix(response.body))
     }
 
-    /// The wait a response asks for: `x-acs-retry-after` as milliseconds (an integer > 0), else `Retry-After` as
-    /// seconds (an integer ≥ 0; the HTTP-date form is ignored).
+    /// The wait a response asks for: `x-acs-retry-after` as milliseconds (an integer > 0) or an HTTP-date, else
+    /// `Retry-After` as seconds (an integer ≥ 0) or an HTTP-date (RFC 9110 §10.2.3; a past date means zero).
     ///
-    /// - Parameter response: The HTTP response.
+    /// - Parameters:
+    ///   - response: The HTTP response.
+    ///   - now: The current time, against which a date is counted.
     /// - Returns: The duration, or `nil` when neither header holds a usable value.
-    public static func retryAfter(_ response: HTTPResponse) -> Duration? {
-        if let text = response.header("x-acs-retry-after"), let milliseconds = Int64(text.trimmingWhitespace()),
-            milliseconds > 0
+    public static func retryAfter(_ response: HTTPResponse, now: Date = Date()) -> Duration? {
+        if let text = response.header("x-acs-retry-after"),
+            let wait = RetryAfter.wait(text, unit: .milliseconds(1), now: now), wait > .zero
         {
-            return .milliseconds(milliseconds)
+            return wait
         }
-        if let text = response.header("retry-after"), let seconds = Int64(text.trimmingWhitespace()), seconds >= 0 {
-            return .seconds(seconds)
+        if let text = response.header("retry-after") {
+            return RetryAfter.wait(text, unit: .seconds(1), now: now)
         }
         return nil
     }

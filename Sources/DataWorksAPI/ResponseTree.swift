@@ -199,11 +199,14 @@ struct FieldReader {
         }
     }
 
+    /// An integer; a JSON string of digits counts as one (gateways and older SDK paths quote numbers), and so does
+    /// a JSON number without a fractional part.
     func int64(_ key: String) throws(BodyParseFailure) -> Int64? {
         guard let node = present(key) else { return nil }
         switch node {
         case .integer(let value): return value
-        case .text(let value):
+        case .double(let value) where value.rounded() == value && abs(value) < 9e15: return Int64(value)
+        case .text(let value), .string(let value):
             let trimmed = value.trimmingWhitespace()
             if trimmed.isEmpty { return nil }
             if let parsed = Int64(trimmed) { return parsed }
@@ -226,11 +229,12 @@ struct FieldReader {
         return try int(key)
     }
 
+    /// A boolean; the JSON strings `"true"` and `"false"` count as one.
     func bool(_ key: String) throws(BodyParseFailure) -> Bool? {
         guard let node = present(key) else { return nil }
         switch node {
         case .bool(let value): return value
-        case .text(let value):
+        case .text(let value), .string(let value):
             switch value.trimmingWhitespace().lowercased() {
             case "true": return true
             case "false": return false

@@ -45,19 +45,53 @@ public enum SignatureV3 {
     /// - Parameter headers: The headers to sign, in any order and case.
     /// - Returns: The canonical header block (each line ending in `\n`) and the `;`-joined signed header names.
     public static func canonicalHeaders(_ headers: [HTTPHeader]) -> (canonical: String, signed: String) {
-        var grouped: [String: [String]] = [:]
+        // One sorted array instead of a dictionary of arrays: sorted by name, then value, so that the values of a
+        // repeated name come out adjacent and in order.
+        var entries: [(name: String, value: String)] = []
+        entries.reserveCapacity(headers.count)
+        var length = 0
         for header in headers {
             let name = header.name.lowercased()
             if name == "authorization" { continue }
-            grouped[name, default: []].append(header.value.trimmingWhitespace())
+            let value = trimmedHeaderValue(header.value)
+            length += name.utf8.count + value.utf8.count + 2
+            entries.append((name, value))
         }
-        let names = grouped.keys.sorted(by: codePointLess)
-        var canonical = ""
-        for name in names {
-            let values = (grouped[name] ?? []).sorted(by: codePointLess)
-            canonical += name + ":" + values.joined(separator: ",") + "\n"
+        entries.sort { lhs, rhs in
+            lhs.name == rhs.name ? codePointLess(lhs.value, rhs.value) : codePointLess(lhs.name, rhs.name)
         }
-        return (canonical, names.joined(separator: ";"))
+        // Written as bytes, each text made once.
+        var canonical: [UInt8] = []
+        var signed: [UInt8] = []
+        canonical.reserveCapacity(length)
+        signed.reserveCapacity(length)
+        for (index, entry) in entries.enumerated() {
+            if index > 0 && entries[index - 1].name == entry.name {
+                // The same name again: its value joins the line with `,`, before the line's `\n`.
+                canonical[canonical.count - 1] = UInt8(ascii: ",")
+            } else {
+                if !signed.isEmpty { signed.append(UInt8(ascii: ";")) }
+                signed.append(contentsOf: entry.name.utf8)
+                canonical.append(contentsOf: entry.name.utf8)
+                canonical.append(UInt8(ascii: ":"))
+            }
+            canonical.append(contentsOf: entry.value.utf8)
+            canonical.append(UInt8(ascii: "\n"))
+        }
+        return (String(decoding: canonical, as: UTF8.self), String(decoding: signed, as: UTF8.self))
+    }
+
+    /// `value` without the spaces, tabs, CRs and LFs around it; the same string, not a copy, when there are none.
+    private static func trimmedHeaderValue(_ value: String) -> String {
+        let isSpace = { (byte: UInt8) in
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+                || byte == UInt8(ascii: "\n")
+        }
+        let bytes = value.utf8
+        guard let first = bytes.first, let last = bytes.last, isSpace(first) || isSpace(last) else {
+            return value
+        }
+        return value.trimmingWhitespace()
     }
 
     /// Lowercase hex SHA-256 of `bytes` (the `x-acs-content-sha256` value for a body).
@@ -87,11 +121,41 @@ public enum SignatureV3 {
         accessKeyId: String,
         accessKeySecret: Secret
     ) -> Components {
+        sign(
+            method: method,
+            path: path,
+            query: query,
+            headers: headers,
+            payloadHash: hexSHA256(body),
+            accessKeyId: accessKeyId,
+            accessKeySecret: accessKeySecret
+        )
+    }
+
+    /// ``sign(method:path:query:headers:body:accessKeyId:accessKeySecret:)`` with the body's hex SHA-256 already
+    /// computed (``SignedRequestBuilder`` sends it as `x-acs-content-sha256` too).
+    static func sign(
+        method: String,
+        path: String,
+        query: [String: String],
+        headers: [HTTPHeader],
+        payloadHash: String,
+        accessKeyId: String,
+        accessKeySecret: Secret
+    ) -> Components {
         let canonicalQuery = canonicalQueryString(query)
         let (canonical, signed) = canonicalHeaders(headers)
-        let payloadHash = hexSHA256(body)
-        let canonicalRequest = [method, path, canonicalQuery, canonical, signed, payloadHash].joined(separator: "\n")
-        let stringToSign = algorithm + "\n" + hexSHA256(Array(canonicalRequest.utf8))
+        var requestBytes: [UInt8] = []
+        requestBytes.reserveCapacity(
+            method.utf8.count + path.utf8.count + canonicalQuery.utf8.count + canonical.utf8.count
+                + signed.utf8.count + payloadHash.utf8.count + 5
+        )
+        for (index, part) in [method, path, canonicalQuery, canonical, signed, payloadHash].enumerated() {
+            if index > 0 { requestBytes.append(UInt8(ascii: "\n")) }
+            requestBytes.append(contentsOf: part.utf8)
+        }
+        let canonicalRequest = String(decoding: requestBytes, as: UTF8.self)
+        let stringToSign = algorithm + "\n" + hexSHA256(requestBytes)
         let key = SymmetricKey(data: Array(accessKeySecret.value.utf8))
         let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)
         let signature = hex(mac)
@@ -147,6 +211,7 @@ private let lowerHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 /// Lowercase hex of a byte sequence.
 func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
     var out: [UInt8] = []
+    out.reserveCapacity(max(64, bytes.underestimatedCount * 2))  // digests say 0; SHA-256 is 32 bytes
     for byte in bytes {
         out.append(lowerHexDigits[Int(byte >> 4)])
         out.append(lowerHexDigits[Int(byte & 0x0F)])

@@ -162,7 +162,8 @@ public enum SignedRequestBuilder {
         if !body.isEmpty {
             headers.append(HTTPHeader(name: "content-type", value: formContentType))
         }
-        headers.append(HTTPHeader(name: "x-acs-content-sha256", value: SignatureV3.hexSHA256(body)))
+        let payloadHash = SignatureV3.hexSHA256(body)
+        headers.append(HTTPHeader(name: "x-acs-content-sha256", value: payloadHash))
         if context.sendsCredentialsProvider {
             headers.append(HTTPHeader(name: "x-acs-credentials-provider", value: context.credentials.providerName))
         }
@@ -175,7 +176,7 @@ public enum SignedRequestBuilder {
             path: "/",
             query: inQuery ? parameters : [:],
             headers: headers,
-            body: body,
+            payloadHash: payloadHash,
             accessKeyId: context.credentials.accessKeyId,
             accessKeySecret: context.credentials.accessKeySecret
         )

@@ -135,11 +135,13 @@ public final class Exporter: Sendable {
     /// The bound ports, one per listen address.
     public var ports: [Int] { server.ports }
 
-    /// Stops accepting connections, lets scrapes in flight finish within `gracePeriod` (then cancels them), stops
-    /// the interval loop, and shuts the libcurl client down. Idempotent.
+    /// Stops accepting connections at once, starts no new API attempt (scrapes in flight finish with what they have
+    /// or get by then), lets those scrapes finish within `gracePeriod` (then cancels them), stops the interval loop,
+    /// and shuts the libcurl client down. Returns as soon as no scrape is left. Idempotent.
     ///
     /// - Parameter gracePeriod: How long scrapes in flight may keep running. Default 10 seconds.
     public func stop(gracePeriod: Duration = .seconds(10)) async {
+        transport.stopStartingRequests()
         await server.stop(gracePeriod: gracePeriod)
         await runtime.stop()
         transport.shutdown()

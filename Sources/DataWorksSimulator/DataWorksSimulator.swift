@@ -1,10 +1,11 @@
 import DataWorksAPI
 import Foundation
-import HTTPServer
+public import HTTPServer
 
 /// A local DataWorks OpenAPI that serves `GetDeployment`, `ListDeployments` and `GetFileVersion` (2020-05-18; a release
-/// history on request, ``SimulatedReleaseHistory``) and the six pipeline-run reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
-/// `SimulatorHandler+PipelineRuns.swift`) over libmicrohttpd.
+/// history on request, ``SimulatedReleaseHistory``) and the six pipeline-run reads of 2024-05-18
+/// (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see `SimulatorHandler+PipelineRuns.swift`) over
+/// libmicrohttpd.
 ///
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
@@ -30,17 +31,19 @@ public final class DataWorksSimulator: Sendable {
     ///   - deployments: What `GetDeployment` and `ListDeployments` answer with.
     ///   - pipelineRuns: What the 2024-05-18 pipeline-run reads answer with (none by default).
     ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
-    ///   - releaseHistory: A release history to serve besides (``SimulatedReleaseHistory``, e.g.
-    ///     `.demo(now:)`): its packages in `GetDeployment`/`ListDeployments` (a deployment of `deployments` with the
-    ///     same id wins), its file versions in `GetFileVersion`, its pipeline runs with `pipelineRuns`; none by default.
+    ///   - releaseHistory: A release history to serve besides (``SimulatedReleaseHistory``, e.g. `.demo(now:)`): its
+    ///     packages in `GetDeployment`/`ListDeployments` (a deployment of `deployments` with the same id wins), its
+    ///     file versions in `GetFileVersion`, its pipeline runs with `pipelineRuns`; none by default.
     ///   - listenAddress: `127.0.0.1:0` by default.
+    ///   - tls: HTTPS settings (e.g. a certificate from a private CA); `nil` (default) serves plain HTTP.
     /// - Throws: `ServerError` when the address cannot be bound.
     public init(
         deployments: [SimulatedDeployment],
         pipelineRuns: [SimulatedPipelineRun] = [],
         crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
         releaseHistory: SimulatedReleaseHistory? = nil,
-        listenAddress: String = "127.0.0.1:0"
+        listenAddress: String = "127.0.0.1:0",
+        tls: HTTPServer.TLSConfiguration? = nil
     ) throws {
         let state = SimulatorState(
             deployments: deployments,
@@ -51,16 +54,19 @@ public final class DataWorksSimulator: Sendable {
             releaseHistory: ReleaseHistoryState(releaseHistory)
         )
         self.state = state
-        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress])) { request in
+        self.scheme = tls == nil ? "http" : "https"
+        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
             await SimulatorHandler(state: state).handle(request)
         }
     }
 
+    private let scheme: String
+
     /// The port the simulator listens on.
     public var port: Int { server.ports.first ?? 0 }
 
-    /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234`.
-    public var endpoint: String { "http://127.0.0.1:\(port)" }
+    /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
+    public var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// Makes the next `count` answers for `deploymentId` (GetDeployment) be `fault`; `nil` means until cleared.
     public func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int? = 1) async {

@@ -140,11 +140,14 @@ public enum SimulatedFault: Sendable, Hashable {
     case delay(Duration)
     /// HTTP 200 with a body that is not JSON.
     case malformedBody
+    /// HTTP 200 with a full deployment whose `Status` is `null` (an invalid answer).
+    case nullStatus
     /// No answer: the connection is closed as soon as the request is read (the client sees a reset or an empty reply).
     case reset
 
     /// Parses the names used by the simulator's control endpoint: `throttling_user`, `throttling`,
-    /// `throttling_resource`, `throttling_api_risk`, `forbidden_access`, `internal_error`, `malformed_body`, `reset`, or `delay_ms:<n>`.
+    /// `throttling_resource`, `throttling_api_risk`, `forbidden_access`, `internal_error`, `malformed_body`, `null_status`, `reset`, or
+    /// `delay_ms:<n>`.
     public init?(name: String) {
         switch name {
         case "throttling_user": self = .throttlingUser
@@ -154,6 +157,7 @@ public enum SimulatedFault: Sendable, Hashable {
         case "forbidden_access": self = .forbiddenAccess
         case "internal_error": self = .internalError
         case "malformed_body": self = .malformedBody
+        case "null_status": self = .nullStatus
         case "reset": self = .reset
         default:
             guard name.hasPrefix("delay_ms:"), let ms = Int(name.dropFirst("delay_ms:".count)), ms >= 0 else {

@@ -5,8 +5,8 @@ import DataWorksAPI
 /// some succeeding, some failing with an `ErrorMessage`, some rejected, some held by a check (`CheckingStatus`), and
 /// pipeline runs (2024-05-18) created over time with their outcomes.
 ///
-/// Opt-in: the simulator serves it only when given one (``DataWorksSimulator/init(deployments:pipelineRuns:crossProjectPipelineRuns:releaseHistory:listenAddress:)``),
-/// so the default scenarios stay as they are. Everything is fixed in advance with times relative to the plan: what
+/// Opt-in: the simulator serves it only when given one (its initializer's `releaseHistory`, e.g.
+/// `DataWorksSimulator(deployments: …, releaseHistory: .demo(now: now))`), so the default scenarios stay as they are. Everything is fixed in advance with times relative to the plan: what
 /// lies in the future appears as the clock passes it, so a demo keeps releasing while it runs. The same plan always
 /// gives the same history (a seeded generator).
 public struct SimulatedReleaseHistory: Sendable, Hashable {

@@ -183,6 +183,12 @@ struct SimulatorHandler: Sendable {
                 headers: [("Content-Type", "application/json;charset=utf-8")],
                 body: Array("{\"RequestId\":\"\(requestId())\",\"Data\":{\"Deployment\":{\"Status\":".utf8)
             )
+        case .nullStatus:
+            let deployment: [String: Any] = [
+                "Name": "null_status_package", "Status": NSNull(), "CreatorId": "200300000009",
+                "CreateTime": 1_593_877_765_000, "FromEnvironment": 1, "ToEnvironment": 2,
+            ]
+            return json(["RequestId": requestId(), "Success": true, "Data": ["Deployment": deployment]])
         case .reset:
             await state.forgetNonce(nonce)
             return ServerResponse.closeWithoutAnswer
@@ -269,7 +275,7 @@ struct SimulatorHandler: Sendable {
             else {
                 return .text(
                     "need deployment_id=<int64>&fault=<throttling_user|throttling|forbidden_access|internal_error|"
-                        + "malformed_body|reset|delay_ms:N>[&count=N|always]\n",
+                        + "malformed_body|null_status|reset|delay_ms:N>[&count=N|always]\n",
                     status: 400
                 )
             }

@@ -130,8 +130,9 @@ public final class HTTPServer: Sendable {
 
     /// Server settings.
     public struct Configuration: Sendable {
-        /// Listen addresses: `host:port` with a numeric IPv4 host, `[v6]:port`, or `:port` for all interfaces (IPv6
-        /// dual-stack, or IPv4 only where IPv6 is unavailable). Port 0 picks a free port; see ``HTTPServer/ports``.
+        /// Listen addresses: `host:port` with a numeric IPv4 host, `[v6]:port` (`[::]:port` is dual-stack: IPv4
+        /// connections arrive IPv4-mapped), or `:port` for all interfaces (IPv6 dual-stack, or IPv4 only where IPv6
+        /// is unavailable). Port 0 picks a free port; see ``HTTPServer/ports``.
         public var listenAddresses: [String]
         /// libmicrohttpd worker threads per listen address. Default 1: one internal thread that waits on epoll and
         /// never blocks (handlers run as tasks) serves every connection in turn. With a pool, libmicrohttpd binds each
@@ -141,7 +142,8 @@ public final class HTTPServer: Sendable {
         public var threadPoolSize: Int
         /// The most connections at once per listen address. Default 64.
         public var connectionLimit: Int
-        /// Seconds an idle connection may stay open. Default 30.
+        /// Seconds an idle connection may stay open, and the time a connection has for complete request headers from
+        /// its start (or from the end of its previous response), however slowly they arrive. Default 30; 0 for none.
         public var connectionTimeout: Int
         /// The largest body accepted, in bytes; larger gets 413. Default 1 MiB.
         public var maxBodySize: Int
@@ -213,6 +215,7 @@ public final class HTTPServer: Sendable {
             }
         }
         core.install(listeners)
+        core.startSweeping()
         self.core = core
         self.ports = listeners.map(\.port)
     }
@@ -252,6 +255,8 @@ private struct CoreState {
     var inFlight: [UInt64: InFlight] = [:]
     var listeners: [Listener] = []
     var stopTask: Task<Void, Never>?
+    /// Closes connections whose headers are overdue (``HeaderDeadlines``); cancelled by `stopNow()`.
+    var sweeper: Task<Void, Never>?
 }
 
 /// What libmicrohttpd's callbacks reach through their `cls` pointer.
@@ -262,10 +267,28 @@ private final class ServerCore: @unchecked Sendable {
     let configuration: HTTPServer.Configuration
     let handler: HTTPServer.Handler
     let state = Locked(CoreState())
+    /// Header deadlines counted from each connection's start; `nil` when ``HTTPServer/Configuration/connectionTimeout``
+    /// is 0.
+    let deadlines: HeaderDeadlines?
 
     init(configuration: HTTPServer.Configuration, handler: @escaping HTTPServer.Handler) {
         self.configuration = configuration
         self.handler = handler
+        deadlines =
+            configuration.connectionTimeout > 0
+            ? HeaderDeadlines(limit: .seconds(configuration.connectionTimeout)) : nil
+    }
+
+    /// Starts the task that closes connections whose request headers are overdue.
+    func startSweeping() {
+        guard let deadlines else { return }
+        let sweeper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: deadlines.sweepInterval)
+                deadlines.sweep()
+            }
+        }
+        state.withLock { $0.sweeper = sweeper }
     }
 
     func install(_ listeners: [Listener]) {
@@ -357,6 +380,8 @@ private final class ServerCore: @unchecked Sendable {
     func stopNow() {
         let (entries, listeners) = state.withLock { state -> ([InFlight], [Listener]) in
             state.phase = .stopped
+            state.sweeper?.cancel()
+            state.sweeper = nil
             let entries = Array(state.inFlight.values)
             state.inFlight.removeAll()
             let listeners = state.listeners
@@ -458,6 +483,7 @@ private func accessHandler(
 
     guard let existing = requestContext.pointee else {
         // First call: only the headers are known.
+        core.deadlines?.headersComplete(connection)
         let state = ConnectionState(raw: connection)
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         if let length = MHD_lookup_connection_value(connection, .HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH),
@@ -517,6 +543,9 @@ private func requestCompleted(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ termination: MHD_RequestTerminationCode
 ) {
+    if let cls, let connection {
+        Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue().deadlines?.requestDone(connection)
+    }
     guard let requestContext, let pointer = requestContext.pointee else {
         return
     }
@@ -659,6 +688,11 @@ private enum ListenAddress {
     }
 }
 
+/// Whether `address` is `::`, the IPv6 unspecified address.
+private func isUnspecified(_ address: in6_addr) -> Bool {
+    withUnsafeBytes(of: address) { bytes in bytes.allSatisfy { $0 == 0 } }
+}
+
 /// One libmicrohttpd daemon on one address.
 ///
 /// Thread safety: the mutable parts (quiesced socket, stopped flag) are locked.
@@ -705,6 +739,16 @@ private final class Listener: @unchecked Sendable {
                     ptr_value: context
                 ),
             ]
+            if let deadlines = core.deadlines {
+                let notice: MHD_NotifyConnectionCallback = connectionNotice
+                options.append(
+                    MHD_OptionItem(
+                        option: .NOTIFY_CONNECTION,
+                        value: unsafeBitCast(notice, to: Int.self),
+                        ptr_value: Unmanaged.passUnretained(deadlines).toOpaque()
+                    )
+                )
+            }
             if let tlsStrings {
                 options += tlsStrings.options(context: context)
             }
@@ -734,7 +778,9 @@ private final class Listener: @unchecked Sendable {
             socketAddress.sin6_family = sa_family_t(AF_INET6)
             socketAddress.sin6_port = port.bigEndian
             socketAddress.sin6_addr = host
-            result = start(flags: baseFlags | MHD_USE_IPv6.rawValue, sockaddr: &socketAddress)
+            // `[::]`, the unspecified address, is dual-stack (IPV6_V6ONLY off), as `:port` is and Go exporters do.
+            let family = isUnspecified(host) ? MHD_USE_DUAL_STACK.rawValue : MHD_USE_IPv6.rawValue
+            result = start(flags: baseFlags | family, sockaddr: &socketAddress)
         case .any(let port):
             var dualStack = sockaddr_in6()
             dualStack.sin6_family = sa_family_t(AF_INET6)
@@ -769,13 +815,18 @@ private final class Listener: @unchecked Sendable {
         self.port = Int(info.pointee.port)
     }
 
-    /// Stops accepting new connections; open connections keep being served.
+    /// Stops accepting new connections at once (they are refused); open connections keep being served.
     func quiesce() {
         lifecycle.withLock { state in
             guard !state.isStopped, state.quiescedSocket < 0 else {
                 return
             }
             state.quiescedSocket = MHD_quiesce_daemon(daemon)
+            if state.quiescedSocket >= 0 {
+                // The socket stays open until MHD_stop_daemon (microhttpd.h), and the kernel would go on completing
+                // handshakes into its backlog; shutting it down makes new connections be refused at once (Linux).
+                shutdown(state.quiescedSocket, Int32(SHUT_RDWR))
+            }
         }
     }
 

@@ -23,13 +23,19 @@ struct Bench {
         case "scale-simulator": return try await ScaleBench.simulator(arguments: Array(arguments.dropFirst()))
         case "exposition": return try await ScaleBench.exposition(arguments: Array(arguments.dropFirst()))
         case "exposition-once": return try await ScaleBench.expositionOnce(arguments: Array(arguments.dropFirst()))
+        case "call-cost": return try await CallCost.run(arguments: Array(arguments.dropFirst()))
         default: break
         }
-        let stormSeconds = arguments.first.flatMap(Int.init) ?? 60
-        print("dataworks-exporter quota benchmark (simulator on loopback)\n")
-        try await apiCalls()
+        // `quota [storm-seconds]`, `quota --smoke`, or (as before) just `[storm-seconds]`.
+        let quota = arguments.first == "quota" ? arguments.dropFirst() : arguments
+        let smoke = quota.first == "--smoke"
+        let stormSeconds = smoke ? 2 : quota.first.flatMap(Int.init) ?? 60
+        print(
+            "dataworks-exporter quota benchmark (simulator on loopback)\(smoke ? ", smoke mode: figures not judged" : "")\n"
+        )
+        try await apiCalls(scrapes: smoke ? 8 : 240)
         try await scrapeTime()
-        try await throttlingStorm(seconds: stormSeconds)
+        try await throttlingStorm(seconds: stormSeconds, calm: smoke ? 1 : 5, recovery: smoke ? 1 : 10)
     }
 
     // MARK: - Fixtures
@@ -97,8 +103,7 @@ struct Bench {
 
     // MARK: - 1. API calls over a simulated hour
 
-    static func apiCalls() async throws {
-        let scrapes = 240
+    static func apiCalls(scrapes: Int) async throws {
         let step = 15.0
         var fleet = deployments(projects: 5, perProject: 200, readyPerProject: 4)
         let simulator = try DataWorksSimulator(deployments: fleet)
@@ -149,7 +154,9 @@ struct Bench {
         let spent = counts.values.reduce(0, +)
         let naive = scrapes * fleet.count
         let lowerBound = fleet.count + pagesLowerBound + changes
-        print("1. API calls: 1,000 deployments in 5 workspaces, 2% ready, scraped every 15 s for a simulated hour")
+        print(
+            "1. API calls: 1,000 deployments in 5 workspaces, 2% ready, scraped every 15 s for \(scrapes * 15 / 60) simulated minutes"
+        )
         print("   (fast clock: \(scrapes) collections back to back; terminal_refresh 1h)")
         print(
             "   planner:      \(spent) calls (GetDeployment \(counts["GetDeployment"] ?? 0), ListDeployments \(counts["ListDeployments"] ?? 0))"
@@ -201,7 +208,7 @@ struct Bench {
 
     // MARK: - 3. Throttling storm
 
-    static func throttlingStorm(seconds: Int) async throws {
+    static func throttlingStorm(seconds: Int, calm: Int, recovery: Int) async throws {
         // 100 ready deployments in 100 workspaces: every cycle wants 100 GetDeployment calls, far above the limit.
         var fleet: [SimulatedDeployment] = []
         for project in 0..<100 {
@@ -236,8 +243,6 @@ struct Bench {
         )
         let http = try CurlHTTPClient()
         let url = "http://127.0.0.1:\(exporter.ports[0])/metrics"
-        let calm = 5
-        let recovery = 10
         let total = calm + seconds + recovery
         print(
             "3. Throttling storm: rate_limit \(Int(rate))/s, 100 deployments wanting 100 calls per scrape, back-to-back scrapes;"
@@ -275,7 +280,7 @@ struct Bench {
             }
             let sent = await simulator.requestCounts().values.reduce(0, +)
             let phase = second < calm ? "calm" : second < calm + seconds ? "storm" : "after"
-            if phase == "storm", second >= calm + 3 { stormRates.append(Double(sent - previous)) }
+            if phase == "storm", second >= calm + min(3, seconds - 1) { stormRates.append(Double(sent - previous)) }
             print(
                 "   \(String(second).padding(toLength: 6, withPad: " ", startingAt: 0))  \(phase.padding(toLength: 6, withPad: " ", startingAt: 0))  \(String(sent - previous).padding(toLength: 7, withPad: " ", startingAt: 0))  \("".padding(toLength: 10, withPad: " ", startingAt: 0))  \(effective.padding(toLength: 15, withPad: " ", startingAt: 0))  \(scrapes)"
             )

@@ -27,7 +27,10 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("web.listen-address"),
-        help: "Address to listen on: host:port, [v6]:port or :port. Repeatable. (default: :\(Exporter.defaultPort))"
+        help: ArgumentHelp(
+            "Address to listen on: host:port, [v6]:port or :port (:port and [::]:port are dual-stack). Repeatable. "
+                + "(default: :\(Exporter.defaultPort))"
+        )
     )
     var listenAddresses: [String] = []
 

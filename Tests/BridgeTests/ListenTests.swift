@@ -33,6 +33,18 @@ struct ListenTests {
         }
     }
 
+    /// `[::]` is the IPv6 wildcard and, as with Go exporters, takes IPv4 connections too (IPv4-mapped).
+    @Test func unspecifiedIPv6AddressIsDualStack() async throws {
+        try await withServer(listen: ["[::]:0"], handler: Echo.handler) { server in
+            try await withClient { client in
+                for host in ["127.0.0.1", "[::1]"] {
+                    let response = try await client.send(HTTPRequest(method: "GET", url: url(server, "/", host: host)))
+                    #expect(response.status == 200, "\(host)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [
         "localhost:8080", "127.0.0.1", "127.0.0.1:65536", "127.0.0.1:-1", "[::1]8080", "::1:8080", "[::1:0",
     ])

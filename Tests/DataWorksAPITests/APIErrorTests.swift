@@ -145,6 +145,7 @@ struct APIErrorTests {
         (.connect, "client_connect", "connect"),
         (.reset, "client_connect", "connect"),
         (.tls, "client_tls", nil),
+        (.proxyAuthentication, "client_proxy", nil),
         (.other, "client_other", nil),
     ]
 
@@ -166,6 +167,7 @@ struct APIErrorTests {
             "Forbidden.Not.Server", "Forbidden.Access", "SignatureDoesNotMatch", "InvalidAccessKeyId.NotFound",
             "IncompleteSignature", "InvalidTimeStamp.Expired", "SignatureNonceUsed", "InternalError",
             "ServiceUnavailable", "Throttling", "client_timeout", "client_connect", "client_tls", "client_parse",
+            "client_proxy",
         ] {
             #expect(known.contains(code), "\(code)")
         }

@@ -169,14 +169,14 @@ struct ResponseDecoderTests {
 
     @Test func numericUIDsBecomeStrings() throws {
         let body =
-            #"{"Success":true,"Data":{"Deployment":{"CreatorId":1107550004253538,"HandlerId":"x","CheckingStatus":8}}}"#
+            #"{"Success":true,"Data":{"Deployment":{"CreatorId":1107550004253538,"HandlerId":"x","CheckingStatus":8,"Status":0}}}"#
         let decoded = try ResponseDecoder.decodeGetDeployment(response(200, body))
         #expect(decoded.deployment.creatorId == "1107550004253538")
         #expect(decoded.deployment.handlerId == "x")
         #expect(decoded.deployment.checkingStatus == 8)
-        let nulls = #"{"Data":{"Deployment":{"Name":null,"Status":null,"CheckingStatus":""}}}"#
+        let nulls = #"{"Data":{"Deployment":{"Name":null,"Status":2,"CheckingStatus":""}}}"#
         let decodedNulls = try ResponseDecoder.decodeGetDeployment(response(200, nulls))
-        #expect(decodedNulls.deployment == Deployment())
+        #expect(decodedNulls.deployment == Deployment(status: 2))
     }
 
     @Test func errorStringsNextToSuccessTrueAreNotErrors() throws {
@@ -217,12 +217,14 @@ struct ResponseDecoderTests {
         ("dataWithoutDeployment", #"{"Success":true,"Data":{}}"#),
         ("deploymentNotObject", #"{"Data":{"Deployment":[1]}}"#),
         ("statusString", #"{"Data":{"Deployment":{"Status":"one"}}}"#),
-        ("statusNumericString", #"{"Data":{"Deployment":{"Status":"1"}}}"#),
-        ("createTimeBool", #"{"Data":{"Deployment":{"CreateTime":true}}}"#),
-        ("createTimeFraction", #"{"Data":{"Deployment":{"CreateTime":1.5}}}"#),
-        ("nameNumber", #"{"Data":{"Deployment":{"Name":5}}}"#),
-        ("successString", #"{"Success":"yes","Data":{"Deployment":{}}}"#),
-        ("itemsNotArray", #"{"Data":{"Deployment":{},"DeployedItems":"x"}}"#),
+        ("statusNull", #"{"Success":true,"Data":{"Deployment":{"Name":"n","CreateTime":1,"Status":null}}}"#),
+        ("statusMissing", #"{"Success":true,"Data":{"Deployment":{"Name":"n","CreateTime":1}}}"#),
+        ("statusFraction", #"{"Data":{"Deployment":{"Status":1.5}}}"#),
+        ("createTimeBool", #"{"Data":{"Deployment":{"Status":1,"CreateTime":true}}}"#),
+        ("createTimeFraction", #"{"Data":{"Deployment":{"Status":1,"CreateTime":1.5}}}"#),
+        ("nameNumber", #"{"Data":{"Deployment":{"Status":1,"Name":5}}}"#),
+        ("successString", #"{"Success":"yes","Data":{"Deployment":{"Status":1}}}"#),
+        ("itemsNotArray", #"{"Data":{"Deployment":{"Status":1},"DeployedItems":"x"}}"#),
     ])
     func unusableBodiesAreParseErrors(name: String, body: String) {
         #expect {
@@ -277,5 +279,55 @@ struct ResponseDecoderTests {
         #expect {
             try ResponseDecoder.decodeGetDeployment(response(404, ""))
         } throws: { ($0 as? APIError)?.metricCode == "http_404" }
+    }
+
+    /// Numbers as strings of digits (gateway and older SDK paths) are numbers; envelope fields the exporter does not
+    /// use never fail the answer (issue 15, item 6).
+    @Test func numericStringsAndOddEnvelopeFields() throws {
+        let body = """
+            {"RequestId":"r","HttpStatusCode":"200","Success":"true","ErrorCode":{"odd":1},"ErrorMessage":[],\
+            "Code":"200","Data":{"Deployment":{"Status":"2","CreateTime":"1593877765000","ExecuteTime":"1593877766000",\
+            "FromEnvironment":"1","ToEnvironment":"2","CheckingStatus":"8"},\
+            "DeployedItems":[{"FileId":"100001","FileVersion":"3","Status":"1"}]}}
+            """
+        let decoded = try ResponseDecoder.decodeGetDeployment(response(200, body))
+        #expect(decoded.httpStatusCode == 200)
+        #expect(decoded.success == true)
+        #expect(
+            decoded.deployment
+                == Deployment(
+                    createTime: 1_593_877_765_000,
+                    executeTime: 1_593_877_766_000,
+                    status: 2,
+                    fromEnvironment: 1,
+                    toEnvironment: 2,
+                    checkingStatus: 8
+                )
+        )
+        #expect(decoded.deployedItems == [DeployedItem(fileId: 100_001, fileVersion: 3, status: 1)])
+        let odd = #"{"HttpStatusCode":"OK","Data":{"Deployment":{"Status":1}}}"#
+        #expect(try ResponseDecoder.decodeGetDeployment(response(200, odd)).httpStatusCode == nil)
+
+        let page = """
+            {"RequestId":"r","HttpStatusCode":"200","Data":{"PageNumber":"1","PageSize":"10","TotalCount":"1",\
+            "Deployments":[{"Id":"7","Status":"1","Creator":"1","CreateTime":"1593877765000"}]}}
+            """
+        let listed = try ResponseDecoder.decodeListDeployments(response(200, page))
+        #expect(listed.totalCount == 1 && listed.pageNumber == 1 && listed.pageSize == 10)
+        #expect(listed.deployments == [Deployment(id: 7, creatorId: "1", createTime: 1_593_877_765_000, status: 1)])
+    }
+
+    /// `"Status": null` in an otherwise full deployment is an invalid answer, not a success with status unknown.
+    @Test func nullStatusIsAParseErrorNamingTheField() {
+        let body = """
+            {"Success":true,"Data":{"Deployment":{"Name":"n","CreatorId":"1","CreateTime":1593877765000,\
+            "ExecuteTime":1593877765000,"Status":null,"FromEnvironment":0,"ToEnvironment":1}}}
+            """
+        #expect {
+            try ResponseDecoder.decodeGetDeployment(response(200, body))
+        } throws: { error in
+            guard case APIError.parse(let reason, _, _) = error else { return false }
+            return reason.contains("Data.Deployment.Status") && (error as? APIError)?.metricCode == "client_parse"
+        }
     }
 }

@@ -428,7 +428,7 @@ struct ConfigTests {
                 contains: ["region_id \"\(bad)\""]
             )
         }
-        for bad in ["1project", "dw-project", "dw project"] {
+        for bad in ["_project", "dw-project", "dw project"] {
             expectError(
                 "targets:\n  - region_id: cn-zhangjiakou\n    project_identifier: \(bad)\n    deployment_ids: [1]\n",
                 .invalidValue,
@@ -437,6 +437,31 @@ struct ConfigTests {
                 contains: ["project_identifier"]
             )
         }
+    }
+
+    /// `ca_file` is resolved against the config file's directory; without it `CURL_CA_BUNDLE`, then `SSL_CERT_FILE`.
+    @Test func caFileKeyAndVariables() throws {
+        let config = try ExporterConfig.parse(
+            yaml: "dataworks:\n  ca_file: certs/proxy-ca.pem\n",
+            file: "/etc/dw/c.yml"
+        )
+        #expect(config.dataworks.caFile == "/etc/dw/certs/proxy-ca.pem")
+        #expect(try ExporterConfig.parse(yaml: "dataworks:\n  ca_file: \"\"\n", file: "c.yml").dataworks.caFile == nil)
+        let both = ["CURL_CA_BUNDLE": "/a.pem", "SSL_CERT_FILE": "/b.pem"]
+        #expect(DataWorksClient.Configuration.caFile(configured: "/c.pem", environment: both) == "/c.pem")
+        #expect(DataWorksClient.Configuration.caFile(configured: nil, environment: both) == "/a.pem")
+        #expect(
+            DataWorksClient.Configuration.caFile(configured: nil, environment: ["SSL_CERT_FILE": "/b.pem"]) == "/b.pem"
+        )
+        #expect(DataWorksClient.Configuration.caFile(configured: nil, environment: ["CURL_CA_BUNDLE": ""]) == nil)
+    }
+
+    /// DataWorks' CreateProject allows identifiers that start with a digit.
+    @Test func projectIdentifierMayStartWithADigit() throws {
+        let yaml =
+            "targets:\n  - region_id: cn-zhangjiakou\n    project_identifier: 1st_project\n    deployment_ids: [1]\n"
+        let config = try ExporterConfig.parse(yaml: yaml, file: "c.yml")
+        #expect(config.targets.map(\.project) == [.identifier("1st_project")])
     }
 
     @Test func enumValuesListTheChoices() {

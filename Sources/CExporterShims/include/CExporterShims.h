@@ -50,5 +50,7 @@ const union MHD_DaemonInfo *CExporterShims_MHD_get_daemon_info(struct MHD_Daemon
 /// MHD_get_connection_info(MHD_CONNECTION_INFO_GNUTLS_SESSION): the connection's GnuTLS session, or NULL
 /// when the daemon does not use TLS.
 gnutls_session_t CExporterShims_MHD_connection_gnutls_session(struct MHD_Connection *connection);
+/// MHD_get_connection_info(MHD_CONNECTION_INFO_CONNECTION_FD): the connection's socket, or -1.
+int CExporterShims_MHD_connection_socket(struct MHD_Connection *connection);
 
 #endif

@@ -79,6 +79,7 @@ struct ConfigParser {
         let allowed = [
             "endpoint", "signature", "network", "concurrency", "connect_timeout", "request_timeout", "retries",
             "user_agent", "access_key_id_file", "access_key_secret_file", "rate_limit", "burst", "quota_pause",
+            "ca_file",
         ]
         var settings = DataWorksSettings()
         var idFile: Entry?
@@ -115,6 +116,9 @@ struct ConfigParser {
             case "quota_pause":
                 let pause = try duration(entry, positive: false)
                 settings.quotaPause = pause == .zero ? nil : pause
+            case "ca_file":
+                let path = try string(entry)
+                settings.caFile = path.isEmpty ? nil : resolve(path)
             case "access_key_id_file":
                 idFile = try string(entry).isEmpty ? nil : entry
             default:
@@ -235,7 +239,7 @@ struct ConfigParser {
                 throw error(
                     .invalidValue,
                     at: identifier.value,
-                    "project_identifier \"\(text)\" must start with a letter and contain only letters, digits "
+                    "project_identifier \"\(text)\" must start with a letter or digit and contain only letters, digits "
                         + "and underscores (at most 64)"
                 )
             }
@@ -465,9 +469,9 @@ struct ConfigParser {
         }
     }
 
-    /// A letter, then letters, digits or underscores; at most 64 characters.
+    /// A letter or digit, then letters, digits or underscores; at most 64 characters (DataWorks CreateProject).
     static func isValidProjectIdentifier(_ text: String) -> Bool {
-        guard let first = text.first, first.isASCII, first.isLetter, text.utf8.count <= 64 else {
+        guard let first = text.first, first.isASCII, first.isLetter || first.isNumber, text.utf8.count <= 64 else {
             return false
         }
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }

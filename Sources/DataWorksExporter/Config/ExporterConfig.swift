@@ -17,6 +17,7 @@ public import DataWorksAPI
 ///   rate_limit: 10          # calls per second per region; 0 for no limit
 ///   burst: 10               # 1...10000
 ///   quota_pause: 0s         # after Throttling.Api.Risk/Resource; 0s: until the next UTC day
+///   ca_file: ""             # PEM CAs for the endpoint's certificate; default: CURL_CA_BUNDLE, SSL_CERT_FILE, system
 /// collector:
 ///   mode: scrape            # scrape | interval
 ///   interval: 30s           # interval mode: time between collections
@@ -108,6 +109,10 @@ public struct DataWorksSettings: Sendable, Hashable {
     /// How long `Throttling.Api.Risk` or `Throttling.Resource` pauses a region (`quota_pause`); `nil` (`0s`, the
     /// default) for until the next UTC day.
     public var quotaPause: Duration?
+    /// A PEM file of the CAs the endpoint's TLS certificate must chain to (`ca_file`), e.g. a TLS-inspecting proxy's
+    /// or a private endpoint's; relative paths are resolved against the config file's directory. `nil` (default,
+    /// also for `""`) for `CURL_CA_BUNDLE`, then `SSL_CERT_FILE`, then the system store.
+    public var caFile: String?
 
     /// Creates settings; every parameter defaults to the documented default.
     public init(
@@ -122,8 +127,10 @@ public struct DataWorksSettings: Sendable, Hashable {
         credentialFiles: CredentialFiles? = nil,
         rateLimit: Double? = 10,
         burst: Int = 10,
-        quotaPause: Duration? = nil
+        quotaPause: Duration? = nil,
+        caFile: String? = nil
     ) {
+        self.caFile = caFile
         self.rateLimit = rateLimit
         self.burst = burst
         self.quotaPause = quotaPause

@@ -312,7 +312,7 @@ public struct MetricsRenderer: Sendable {
             "dataworks_api_errors_total",
             help:
                 "Failed DataWorks API requests by error code (API Code, or client_timeout, client_connect, client_tls, "
-                + "client_parse, client_other, http_<status>).",
+                + "client_proxy, client_parse, client_other, http_<status>).",
             label: "code",
             values: api.errors,
             into: &writer

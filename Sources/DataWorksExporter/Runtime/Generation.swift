@@ -67,7 +67,8 @@ struct Generation: Sendable {
                 connectTimeout: settings.connectTimeout,
                 requestTimeout: settings.requestTimeout,
                 retries: settings.retries,
-                userAgentSuffix: settings.userAgent
+                userAgentSuffix: settings.userAgent,
+                caFile: DataWorksClient.Configuration.caFile(configured: settings.caFile)
             ),
             credentialsProvider: shared.credentialsProvider,
             transport: shared.transport,
