@@ -181,7 +181,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         if demo {
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             let deployments = SimulatedDeployment.demoSet(now: now)
-            let started = try DataWorksSimulator(deployments: deployments)
+            let started = try DataWorksSimulator(deployments: deployments, releaseHistory: .demo(now: now))
             simulator = started
             config = try ExporterConfig.demo(endpoint: started.endpoint, deploymentIds: deployments.map(\.deploymentId))
             credentials = StaticCredentialsProvider(

@@ -54,6 +54,9 @@ extension ConfigTests {
         #expect(defaults.collector.listDeployments)
         let getOnly = try ExporterConfig.parse(yaml: "collector:\n  list_deployments: false\n", file: "x.yml")
         #expect(!getOnly.collector.listDeployments)
+        #expect(!defaults.collector.releaseLeadTime)
+        let leadTime = try ExporterConfig.parse(yaml: "collector:\n  release_lead_time: true\n", file: "x.yml")
+        #expect(leadTime.collector.releaseLeadTime)
         let unlimited = try ExporterConfig.parse(yaml: "dataworks:\n  rate_limit: 0\n", file: "x.yml")
         #expect(unlimited.dataworks.rateLimit == nil)
     }
@@ -65,6 +68,13 @@ extension ConfigTests {
         expectError("collector:\n  mode: cron\n", .invalidValue, line: 2, column: 9, contains: ["scrape, interval"])
         expectError("collector:\n  interval: 0s\n", .outOfRange, line: 2, column: 13, contains: ["interval"])
         expectError("collector:\n  list_deployments: 1\n", .wrongType, line: 2, column: 21, contains: ["true or false"])
+        expectError(
+            "collector:\n  release_lead_time: often\n",
+            .wrongType,
+            line: 2,
+            column: 22,
+            contains: ["release_lead_time must be true or false"]
+        )
         expectError("collector:\n  max_stale: soon\n", .invalidValue, line: 2, column: 14, contains: ["max_stale"])
         expectError(
             """

@@ -13,6 +13,14 @@ struct CollectionCycle: Sendable {
         var discovered: [Int: [Int64]] = [:]
         /// `TotalCount` of the last listings of each workspace: unfiltered, and `Status=0`.
         var listTotals: [Workspace: (total: Int64?, ready: Int64?)] = [:]
+        /// The releases seen reaching a final status (`dataworks_release*`).
+        var analytics: ReleaseAnalytics
+        /// Commit times of file versions, and the releases whose lead time waits for them (`release_lead_time`).
+        var commitTimes = FileCommitTimes()
+
+        init(processStart: Double) {
+            analytics = ReleaseAnalytics(processStart: processStart)
+        }
     }
 
     let client: DataWorksClient
@@ -26,7 +34,7 @@ struct CollectionCycle: Sendable {
 
     /// The result of one job.
     enum JobResult: Sendable {
-        case got(DeploymentKey, Result<Deployment, any Error>)
+        case got(DeploymentKey, Result<GetDeploymentResponse, any Error>)
         case listed(Planner.Listing, Result<DeploymentListing, any Error>)
         case discovered(Int, Result<DeploymentListing, any Error>)
         case deadline
@@ -108,6 +116,10 @@ struct CollectionCycle: Sendable {
             samples.append(state.records.age(key, maxStale: settings.maxStale.seconds, now: now))
         }
         state.records.keep(only: Set(keys))
+        observeReleases(keys, in: &state, now: now)
+        if settings.releaseLeadTime {
+            await fetchCommitTimes(&state, client: client, deadline: deadline, now: now)
+        }
 
         let spent = await counter.requests
         var regions: [QuotaBudget.Region] = []
@@ -121,8 +133,106 @@ struct CollectionCycle: Sendable {
             deployments: samples,
             durationSeconds: started.duration(to: clock.now).seconds,
             timeoutSeconds: budget.seconds,
-            budget: QuotaBudget(requestsByAction: spent, regions: regions)
+            budget: QuotaBudget(requestsByAction: spent, regions: regions),
+            releases: state.analytics
         )
+    }
+
+    /// The `to_environment` labels of deployment packages and their final statuses, pre-set at zero per workspace.
+    static let presetEnvironments = ["development", "production"]
+    static let presetStatuses = DeploymentStatus.known.filter(\.isTerminal).map(\.name)
+
+    /// Feeds the release analytics with every tracked deployment whose details are known: pre-sets each configured
+    /// workspace's zero series, then counts the releases first seen final.
+    private func observeReleases(_ keys: [DeploymentKey], in state: inout State, now: Double) {
+        state.analytics.leadTimeEnabled = settings.releaseLeadTime
+        for workspace in Set(targets.map(\.workspace)) {
+            state.analytics.preset(
+                workspace,
+                kind: .deployment,
+                environments: Self.presetEnvironments,
+                statuses: Self.presetStatuses,
+                now: now
+            )
+        }
+        for key in keys {
+            // A listing item lacks ToEnvironment: wait for a GetDeployment answer (the planner asks for one).
+            guard let record = state.records[key], let deployment = record.deployment,
+                record.hasDetails || deployment.toEnvironment != nil,
+                let observation = ReleaseAnalytics.observation(of: key, deployment: deployment)
+            else { continue }
+            let counted = state.analytics.observe(observation, now: now)
+            if counted, settings.releaseLeadTime, deployment.status == .success, let executedAt = observation.finishedAt
+            {
+                let files = record.deployedItems.compactMap { item -> FileCommitTimes.Key? in
+                    guard let fileId = item.fileId, let version = item.fileVersion else { return nil }
+                    return FileCommitTimes.Key(workspace: key.workspace, fileId: fileId, fileVersion: version)
+                }
+                if !files.isEmpty {
+                    state.commitTimes.pending.append(
+                        .init(series: observation.series, files: files, executedAt: executedAt)
+                    )
+                }
+            }
+        }
+    }
+
+    /// Fetches the commit times (`GetFileVersion`) the pending releases lack, at most `concurrency` at a time within
+    /// the deadline, and adds the lead time of every release whose files are all known.
+    private func fetchCommitTimes(
+        _ state: inout State,
+        client: DataWorksClient,
+        deadline: ContinuousClock.Instant,
+        now: Double
+    ) async {
+        let missing = state.commitTimes.missing
+        if !missing.isEmpty {
+            let concurrency = self.concurrency
+            let logger = self.logger
+            let fetched = await withTaskGroup(of: (FileCommitTimes.Key, Double?).self) { group in
+                var queue = missing[...]
+                var results: [(FileCommitTimes.Key, Double?)] = []
+                func startNext() {
+                    guard let key = queue.popFirst() else { return }
+                    group.addTask {
+                        do {
+                            let version = try await client.getFileVersion(
+                                regionId: key.workspace.regionId,
+                                request: GetFileVersionRequest(
+                                    project: key.workspace.project,
+                                    fileId: key.fileId,
+                                    fileVersion: key.fileVersion
+                                ),
+                                deadline: deadline
+                            )
+                            return (key, version.commitTime.map { Double($0) / 1_000 })
+                        } catch {
+                            if !(error is RegionPausedError) && !(error is CancellationError) {
+                                var fields: Logger.Metadata = [
+                                    "region_id": "\(key.workspace.regionId)", "project": "\(key.workspace.project)",
+                                    "file_id": "\(key.fileId)", "file_version": "\(key.fileVersion)",
+                                ]
+                                fields.merge(Self.failureMetadata(error)) { $1 }
+                                logger.warning("\(GetFileVersionRequest.operation.action) failed", metadata: fields)
+                            }
+                            return (key, nil)
+                        }
+                    }
+                }
+                for _ in 0..<concurrency { startNext() }
+                while let result = await group.next() {
+                    results.append(result)
+                    startNext()
+                }
+                return results
+            }
+            for case (let key, let commitTime?) in fetched {
+                state.commitTimes.insert(key, commitTime: commitTime)
+            }
+        }
+        for (series, seconds) in state.commitTimes.resolve() {
+            state.analytics.observeLeadTime(series, seconds: seconds, now: now)
+        }
     }
 
     /// The deployment IDs target `index` tracks now: its listed IDs, then the discovered ones not listed.
@@ -194,13 +304,17 @@ struct CollectionCycle: Sendable {
         switch job {
         case .call(.get(let key)):
             do {
-                let deployment = try await client.getDeployment(
+                var request = GetDeploymentRequest(deploymentId: key.deploymentId)
+                switch key.project {
+                case .id(let id): request.projectId = id
+                case .identifier(let identifier): request.projectIdentifier = identifier
+                }
+                let answer = try await client.getDeploymentWithItems(
                     regionId: key.regionId,
-                    project: key.project,
-                    deploymentId: key.deploymentId,
+                    request: request,
                     deadline: deadline
                 )
-                return .got(key, .success(deployment))
+                return .got(key, .success(answer))
             } catch {
                 return .got(key, .failure(error))
             }
@@ -257,9 +371,9 @@ struct CollectionCycle: Sendable {
         switch result {
         case .deadline:
             return []
-        case .got(let key, .success(let deployment)):
+        case .got(let key, .success(let answer)):
             finished.insert(key)
-            state.records.succeed(key, with: deployment, now: now)
+            state.records.succeed(key, with: answer.deployment, items: answer.deployedItems, now: now)
             return []
         case .got(let key, .failure(let error)):
             finished.insert(key)

@@ -14,7 +14,7 @@ public actor Collector {
     private let settings: CollectorSettings
     private let wallClock: @Sendable () -> Double
     private let clock = ContinuousClock()
-    private var state = CollectionCycle.State()
+    private var state: CollectionCycle.State
     private var inFlight: Task<Snapshot, Never>?
     private var cached: (snapshot: Snapshot, finished: ContinuousClock.Instant)?
 
@@ -42,6 +42,7 @@ public actor Collector {
     ) {
         self.settings = settings
         self.wallClock = wallClock ?? { Date().timeIntervalSince1970 }
+        self.state = CollectionCycle.State(processStart: self.wallClock())
         self.cycle = CollectionCycle(
             client: client,
             targets: targets,
@@ -125,14 +126,26 @@ public actor Collector {
     /// What this collector knows of each deployment: last good values, failure streaks and the planner's view.
     /// A reload hands it to the next collector (``adopt(_:)``), so deployments that stay configured keep their values
     /// and cost no extra API calls.
-    func memory() -> DeploymentRecords {
-        state.records
+    func memory() -> Memory {
+        Memory(records: state.records, releases: state.analytics, commitTimes: state.commitTimes)
+    }
+
+    /// What a collector hands to the next on reload.
+    struct Memory: Sendable {
+        /// The deployments' records.
+        var records: DeploymentRecords
+        /// The release analytics: counters stay monotonic and a release counted before is not counted again.
+        var releases: ReleaseAnalytics
+        /// The commit times fetched for lead times, and the releases waiting for theirs.
+        var commitTimes: FileCommitTimes
     }
 
     /// Takes over what a predecessor knew of the deployments in this collector's targets' workspaces; records of
     /// workspaces no longer configured are dropped, and those of deployments no longer tracked go with the first
     /// collection.
-    func adopt(_ memory: DeploymentRecords) {
-        state.records.adopt(memory, in: Set(cycle.targets.map(\.workspace)))
+    func adopt(_ memory: Memory) {
+        state.records.adopt(memory.records, in: Set(cycle.targets.map(\.workspace)))
+        state.analytics.adopt(memory.releases)
+        state.commitTimes = memory.commitTimes
     }
 }

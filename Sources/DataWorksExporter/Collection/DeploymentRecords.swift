@@ -14,6 +14,8 @@ public struct DeploymentRecords: Sendable {
         public var checkedAt: Double = 0
         /// Whether a `GetDeployment` answer (with the environment fields) has been had.
         public var hasDetails = false
+        /// The files of the last `GetDeployment` answer (`Data.DeployedItems`); empty before one, and for a listing.
+        public var deployedItems: [DeployedItem] = []
         /// Whether the latest fetch succeeded.
         public var fetchSucceeded = false
         /// When fetches started failing after the last success, in seconds since the Unix epoch.
@@ -41,18 +43,29 @@ public struct DeploymentRecords: Sendable {
         }
     }
 
-    /// Records a `GetDeployment` answer: every field, and the details.
-    public mutating func succeed(_ key: DeploymentKey, with deployment: Deployment, now: Double) {
+    /// Records a `GetDeployment` answer: every field, the details and the deployed items.
+    public mutating func succeed(
+        _ key: DeploymentKey,
+        with deployment: Deployment,
+        items: [DeployedItem] = [],
+        now: Double
+    ) {
         var record = records[key] ?? Record()
         record.deployment = deployment
+        record.deployedItems = items
         record.hasDetails = true
         Self.succeed(&record, now: now)
         records[key] = record
     }
 
     /// Records a `ListDeployments` item, keeping what items do not carry (environments, CheckingStatus) from before.
+    /// An item that ends its deployment (a terminal status after a non-terminal one) marks the details as missing, so
+    /// the planner asks `GetDeployment` once more for the final `DeployedItems` and `CheckingStatus`.
     public mutating func merge(_ item: Deployment, into key: DeploymentKey, now: Double) {
         var record = records[key] ?? Record()
+        if record.hasDetails, item.status?.isTerminal == true, record.deployment?.status?.isTerminal != true {
+            record.hasDetails = false
+        }
         var deployment = record.deployment ?? Deployment()
         deployment.name = item.name ?? deployment.name
         deployment.status = item.status
@@ -86,7 +99,8 @@ public struct DeploymentRecords: Sendable {
             key: key,
             deployment: record.deployment,
             lastSuccessTimestamp: record.lastSuccess,
-            fetchSucceeded: record.fetchSucceeded
+            fetchSucceeded: record.fetchSucceeded,
+            deployedItems: record.deployment == nil ? [] : record.deployedItems
         )
     }
 

@@ -10,13 +10,22 @@ public struct DeploymentSample: Sendable {
     public var lastSuccessTimestamp: Double?
     /// Whether this collection's fetch succeeded.
     public var fetchSucceeded: Bool
+    /// The files of the last `GetDeployment` answer (`Data.DeployedItems`); empty if none was had.
+    public var deployedItems: [DeployedItem]
 
     /// Creates a sample.
-    public init(key: DeploymentKey, deployment: Deployment?, lastSuccessTimestamp: Double?, fetchSucceeded: Bool) {
+    public init(
+        key: DeploymentKey,
+        deployment: Deployment?,
+        lastSuccessTimestamp: Double?,
+        fetchSucceeded: Bool,
+        deployedItems: [DeployedItem] = []
+    ) {
         self.key = key
         self.deployment = deployment
         self.lastSuccessTimestamp = lastSuccessTimestamp
         self.fetchSucceeded = fetchSucceeded
+        self.deployedItems = deployedItems
     }
 }
 
@@ -32,6 +41,8 @@ public struct Snapshot: Sendable {
     public let timeoutSeconds: Double
     /// How the collection spent the API quota.
     public let budget: QuotaBudget
+    /// The release analytics after the collection (`dataworks_release*`); `nil` leaves those families out.
+    public let releases: ReleaseAnalytics?
     /// The deployment families rendered from this snapshot, shared by its copies.
     let renderedDeployments = RenderedDeployments()
 
@@ -40,12 +51,14 @@ public struct Snapshot: Sendable {
         deployments: [DeploymentSample],
         durationSeconds: Double,
         timeoutSeconds: Double,
-        budget: QuotaBudget = QuotaBudget()
+        budget: QuotaBudget = QuotaBudget(),
+        releases: ReleaseAnalytics? = nil
     ) {
         self.deployments = deployments
         self.durationSeconds = durationSeconds
         self.timeoutSeconds = timeoutSeconds
         self.budget = budget
+        self.releases = releases
     }
 
     /// True when every configured deployment was fetched by this collection (`dataworks_up`).

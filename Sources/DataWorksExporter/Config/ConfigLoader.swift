@@ -274,15 +274,8 @@ struct ConfigParser {
                 { p, e, s throws(ConfigError) in s.terminalRefresh = try p.duration(e, positive: false) }
             ),
             ("max_stale", { p, e, s throws(ConfigError) in s.maxStale = try p.duration(e, positive: false) }),
-            (
-                "list_deployments",
-                { p, e, s throws(ConfigError) in
-                    guard case .scalar(let scalar) = e.value, p.tagName(e.value) == .bool else {
-                        throw p.wrongType(e.value, expected: "true or false", key: e.key)
-                    }
-                    s.listDeployments = ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
-                }
-            ),
+            ("list_deployments", { p, e, s throws(ConfigError) in s.listDeployments = try p.bool(e) }),
+            ("release_lead_time", { p, e, s throws(ConfigError) in s.releaseLeadTime = try p.bool(e) }),
         ],
         check: { p, node, present, settings throws(ConfigError) in
             if settings.timeoutOffset >= settings.scrapeTimeout {
@@ -523,6 +516,14 @@ struct ConfigParser {
             throw error(.outOfRange, at: entry.value, "\(entry.key) must be greater than 0")
         }
         return duration
+    }
+
+    /// A YAML boolean (`true`, `false`, and the YAML 1.1 spellings the tag accepts).
+    func bool(_ entry: Entry) throws(ConfigError) -> Bool {
+        guard case .scalar(let scalar) = entry.value, tagName(entry.value) == .bool else {
+            throw wrongType(entry.value, expected: "true or false", key: entry.key)
+        }
+        return ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
     }
 
     func choice<Value: RawRepresentable & CaseIterable>(

@@ -27,6 +27,7 @@ public import DataWorksAPI
 ///   terminal_refresh: 1h    # re-check of success, failure, rejected deployments
 ///   max_stale: 10m          # last good values kept after failed fetches
 ///   list_deployments: true  # refresh through ListDeployments pages when cheaper
+///   release_lead_time: false # lead time from commit: one GetFileVersion per new file version released
 /// targets:
 ///   - region_id: cn-zhangjiakou
 ///     project_id: 10000     # or project_identifier: dw_project
@@ -168,6 +169,9 @@ public struct CollectorSettings: Sendable, Hashable {
     /// Whether refreshes may use `ListDeployments` pages when cheaper (`list_deployments`); false for a RAM policy
     /// that grants only `dataworks:GetDeployment` (discovery still lists). Default true.
     public var listDeployments: Bool
+    /// Whether `dataworks_release_lead_time_seconds` is collected (`release_lead_time`): one `GetFileVersion` call per
+    /// file version of each successful release first seen, cached for the life of the process. Default false.
+    public var releaseLeadTime: Bool
 
     /// Creates settings; every parameter defaults to the documented default.
     public init(
@@ -178,9 +182,11 @@ public struct CollectorSettings: Sendable, Hashable {
         interval: Duration = .seconds(30),
         terminalRefresh: Duration = .seconds(3_600),
         maxStale: Duration = .seconds(600),
-        listDeployments: Bool = true
+        listDeployments: Bool = true,
+        releaseLeadTime: Bool = false
     ) {
         self.listDeployments = listDeployments
+        self.releaseLeadTime = releaseLeadTime
         self.scrapeTimeout = scrapeTimeout
         self.timeoutOffset = timeoutOffset
         self.cacheTTL = cacheTTL

@@ -23,7 +23,7 @@ public enum MetricType: String, Sendable, Hashable, CaseIterable {
 /// - `"` in HELP text is escaped as `\"`;
 /// - histogram bucket counts and `_count` are plain integers;
 /// - ``finish()`` ends the exposition with `# EOF`.
-/// No `_created` series are written.
+/// `_created` samples are written only in OpenMetrics, and only when asked for (``created(_:labels:timestamp:)``).
 ///
 /// Usage: open a family with ``family(_:type:help:)``, then write its samples with
 /// ``sample(_:labels:value:)`` (counter, gauge) or ``histogram(_:labels:buckets:sum:count:)``, and call
@@ -192,6 +192,30 @@ public struct ExpositionWriter: Sendable {
         }
         bytes.append(UInt8(ascii: " "))
         PrometheusNumber.appendExposition(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Writes the OpenMetrics `_created` sample of a counter or histogram series of the open family: when the series
+    /// first appeared, in seconds since the Unix epoch. The text format 0.0.4 has none: nothing is written there.
+    ///
+    /// - Parameters:
+    ///   - name: The name of the open family (a counter's with `_total`, a histogram's without suffix).
+    ///   - labels: The series' labels.
+    ///   - timestamp: The creation time, in seconds since the Unix epoch.
+    /// - Throws: ``ExpositionError`` with code `sampleOutsideFamily`, or `typeMismatch` for a gauge family.
+    public mutating func created(_ name: String, labels: Labels = .empty, timestamp: Double) throws(ExpositionError) {
+        try checkOpen(name, histogram: openType == .histogram)
+        guard openType != .gauge else {
+            throw ExpositionError(
+                code: .typeMismatch,
+                subject: name,
+                message: "_created written into \(name), a gauge family"
+            )
+        }
+        guard format.isOpenMetrics else { return }
+        let base = openType == .counter && name.hasSuffix("_total") ? String(name.dropLast(6)) : name
+        appendSuffixed(base, suffix: "_created", labels: labels)
+        PrometheusNumber.appendExposition(timestamp, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 

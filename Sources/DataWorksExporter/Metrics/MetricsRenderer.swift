@@ -166,14 +166,17 @@ public struct MetricsRenderer: Sendable {
         try writer.family(
             "dataworks_deployment_info",
             type: .gauge,
-            help: "Static metadata of the deployment (Name, FromEnvironment, ToEnvironment); always 1."
+            help:
+                "Static metadata of the deployment (Name, FromEnvironment, ToEnvironment, CreatorId as creator, HandlerId as executor); always 1."
         )
         for (key, deployment) in withData {
             try writer.sample(
                 "dataworks_deployment_info",
                 labels: key.adding("name", deployment.name ?? "")
                     .adding("from_environment", Self.fromEnvironmentLabel(deployment.fromEnvironment))
-                    .adding("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment)),
+                    .adding("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment))
+                    .adding("creator", deployment.creatorId ?? "")
+                    .adding("executor", deployment.handlerId ?? ""),
                 value: 1
             )
         }
@@ -247,6 +250,11 @@ public struct MetricsRenderer: Sendable {
                 labels: key.adding("error_message", Self.truncated(deployment.errorMessage ?? "")),
                 value: 1
             )
+        }
+
+        try writeShipped(Array(samples), into: &writer)
+        if let releases = snapshot.releases {
+            try writeReleases(releases, into: &writer)
         }
     }
 

@@ -32,7 +32,7 @@ struct Generation: Sendable {
     static func make(
         config: ExporterConfig,
         shared: SharedParts,
-        memory: DeploymentRecords? = nil
+        memory: Collector.Memory? = nil
     ) async -> Generation {
         let (client, collector) = makeCollector(config: config, shared: shared)
         if let memory {
