@@ -34,11 +34,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // Typed wrappers for the variadic C calls (curl_easy_setopt, MHD_start_daemon, ...).
-        // Also GnuTLS (libmicrohttpd's TLS, Debian libgnutls28-dev) and libxcrypt's crypt_r (libcrypt-dev).
+        // Typed wrappers for libcurl's variadic C calls (curl_easy_setopt, ...), for CurlClient.
+        .target(name: "CExporterShims", dependencies: ["CCurl"]),
+        // Typed wrappers for libmicrohttpd's variadic calls (MHD_start_daemon, ...), with GnuTLS (libmicrohttpd's
+        // TLS, Debian libgnutls28-dev) and libxcrypt's crypt_r (libcrypt-dev): for HTTPServer only.
         .target(
-            name: "CExporterShims",
-            dependencies: ["CCurl", "CMicroHTTPD"],
+            name: "CServerShims",
+            dependencies: ["CMicroHTTPD"],
             linkerSettings: [.linkedLibrary("gnutls"), .linkedLibrary("crypt")]
         ),
 
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "LockedValue"),
         // The two C bridges.
         .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "LockedValue"]),
-        .target(name: "HTTPServer", dependencies: ["CExporterShims", "CMicroHTTPD", "CZlib", "LockedValue"]),
+        .target(name: "HTTPServer", dependencies: ["CServerShims", "CMicroHTTPD", "CZlib", "LockedValue"]),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
         .target(
@@ -122,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "DataWorksExporterTests",
             dependencies: [
-                "DataWorksAPI", "DataWorksExporter", "HTTPServer", "LockedValue",
+                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -130,13 +132,15 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue", "LoopbackSocket",
-            ]
+            ],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system && target.name != "CExporterShims" {
+let cShims: Set<String> = ["CExporterShims", "CServerShims"]
+for target in package.targets where target.type != .system && !cShims.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))

@@ -4,7 +4,7 @@
 /// to use"): an action sent with a version that does not have it is answered by the gateway as an unknown API
 /// (`InvalidAction.NotFound`, "Specified api is not found."), and an unknown version as `InvalidVersion`. The same
 /// action name can also mean another operation in the other version (the "Naming clash" of §6.2), which then fails on
-/// its parameters. Those answers keep their own ``APIError/metricCode``; this property lets a caller say "set
+/// its parameters. Those answers keep their own ``APIError/errorClass``; this property lets a caller say "set
 /// api_version" next to them.
 extension APIError {
     /// The gateway codes that mean the action does not exist in the version sent, or the version is unknown.

@@ -94,15 +94,19 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         "ServiceUnavailable",
     ]
 
-    /// The client-side classes of ``metricCode``.
+    /// The client-side classes of ``errorClass``.
     public static let clientErrorClasses = [
         clientTimeout, clientConnect, clientTLS, clientProxy, clientOther, clientParse,
     ]
 
-    /// Every ``metricCode`` known in advance (DataWorks codes, gateway codes, ``unknownErrorCode`` and the
-    /// client classes), for pre-setting error counters to 0. `http_<status>` values are not listed.
-    public static let knownErrorCodes: [String] =
+    /// Every ``errorClass`` known in advance (DataWorks codes, gateway codes, ``unknownErrorCode`` and the
+    /// client classes). `http_<status>` values are not listed.
+    public static let knownErrorClasses: [String] =
         dataWorksErrorCodes + gatewayErrorCodes + [unknownErrorCode] + clientErrorClasses
+
+    /// The former name of ``knownErrorClasses``.
+    @available(*, deprecated, renamed: "knownErrorClasses")
+    public static var knownErrorCodes: [String] { knownErrorClasses }
 
     /// Codes that are retried as `throttled`.
     private static let retryableThrottlingCodes: Set<String> = [
@@ -114,10 +118,11 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         "Throttling.Api.Risk", "Throttling.Resource", "Forbidden.Not.Server",
     ]
 
-    /// A low-cardinality label for metrics: the API code (e.g. `Throttling.User`), `http_<status>`, or a client
-    /// class (`client_timeout`, `client_connect` for DNS/connect/reset, `client_tls`, `client_proxy` for a proxy's
-    /// 407, `client_other`, `client_parse` for unusable bodies, an unknown `Content-Encoding` included).
-    public var metricCode: String {
+    /// The error's class, one of few values: the API code (e.g. `Throttling.User`), `http_<status>` for an error
+    /// status without a code, or a client class (`client_timeout`, `client_connect` for DNS/connect/reset,
+    /// `client_tls`, `client_proxy` for a proxy's 407, `client_other`, `client_parse` for unusable bodies, an
+    /// unknown `Content-Encoding` included).
+    public var errorClass: String {
         switch self {
         case .service(let error): error.code
         case .httpStatus(let status, _, _): "http_\(status)"
@@ -133,6 +138,10 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
             }
         }
     }
+
+    /// The former name of ``errorClass``.
+    @available(*, deprecated, renamed: "errorClass")
+    public var metricCode: String { errorClass }
 
     /// Why the call may be retried, or `nil` when it should not be.
     ///

@@ -16,7 +16,7 @@ public struct CredentialsContext: Sendable, CustomStringConvertible, CustomRefle
     /// then `HOMEPATH`, from ``environment``.
     public var homeDirectory: String?
     /// The libcurl client for STS, the metadata service and credentials URIs.
-    public var httpClient: CurlHTTPClient
+    public var httpClient: any HTTPTransport
     /// An STS endpoint (host or URL) that wins over `sts_region` and `ALIBABA_CLOUD_STS_REGION`; `nil` for none.
     public var stsEndpoint: String?
     /// The ECS metadata service base URL; `nil` means `http://100.100.100.200`.
@@ -39,7 +39,7 @@ public struct CredentialsContext: Sendable, CustomStringConvertible, CustomRefle
     public init(
         environment: [String: String],
         homeDirectory: String? = nil,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         stsEndpoint: String? = nil,
         metadataBaseURL: String? = nil,
         refreshPolicy: RefreshPolicy = RefreshPolicy(),

@@ -6,7 +6,7 @@ internal import Foundation
 /// URLs given to ``get(_:display:headers:connectTimeout:timeout:)`` may hold secrets in their query (STS
 /// `Signature`, `SecurityToken`, `OIDCToken`); errors only ever name the `display` form (scheme, host, path).
 struct CredentialsHTTP: Sendable {
-    let client: CurlHTTPClient
+    let client: any HTTPTransport
     let provider: String
     /// Whether requests go direct even when a proxy is configured in the environment.
     var bypassesProxy = false

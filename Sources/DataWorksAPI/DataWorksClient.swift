@@ -88,11 +88,11 @@ public final class DataWorksClient: Sendable {
 
     /// The settings this client runs with.
     public let configuration: Configuration
-    private let transport: CurlHTTPClient
-    private let credentialsProvider: any CredentialsProvider
-    private let observer: (any APIRequestObserver)?
-    private let rateLimiter: RateLimiter?
-    private let logger: Logger
+    let transport: any HTTPTransport
+    let credentialsProvider: any CredentialsProvider
+    let observer: (any APIRequestObserver)?
+    let rateLimiter: RateLimiter?
+    let logger: Logger
     private let userAgent: String
 
     /// Creates a client.
@@ -107,7 +107,7 @@ public final class DataWorksClient: Sendable {
     public init(
         configuration: Configuration,
         credentialsProvider: any CredentialsProvider,
-        transport: CurlHTTPClient,
+        transport: any HTTPTransport,
         observer: (any APIRequestObserver)? = nil,
         rateLimiter: RateLimiter? = nil,
         logger: Logger = Logger(label: "dataworks.api")
@@ -199,9 +199,9 @@ public final class DataWorksClient: Sendable {
             try Task.checkCancellation()
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .milliseconds(10) else {
-                // Nothing was sent: the budget ran out before this attempt could start.
+                // Nothing was sent: the deadline passed before this attempt could start.
                 throw APIError.transport(
-                    TransportError(kind: .timeout, code: 28, message: "the scrape budget ran out before the request")
+                    TransportError(kind: .timeout, code: 28, message: "the deadline passed before the request")
                 )
             }
             try await rateLimiter?.acquire(regionId: regionId, deadline: deadline)
@@ -256,7 +256,7 @@ public final class DataWorksClient: Sendable {
             }
             await observer?.retryScheduled(action: action, reason: reason)
             var fields: Logger.Metadata = [
-                "action": "\(action)", "reason": "\(reason)", "code": "\(failure.metricCode)",
+                "action": "\(action)", "reason": "\(reason)", "code": "\(failure.errorClass)",
             ]
             fields["delay_ms"] = "\(delay.milliseconds)"
             fields["region_id"] = "\(regionId)"

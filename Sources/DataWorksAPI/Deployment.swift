@@ -16,7 +16,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
     /// `ExecuteTime`: execution time, epoch milliseconds.
     public var executeTime: Int64?
     /// `Status`: 0 ready, 1 success, 2 failure (6 rejected in ListDeployments).
-    public var status: Int?
+    public var status: DeploymentStatus?
     /// `ErrorMessage`: meaningful only when `Status` is 2.
     public var errorMessage: String?
     /// `FromEnvironment`: 0 local, 1 development.
@@ -24,7 +24,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
     /// `ToEnvironment`: 1 development, 2 production.
     public var toEnvironment: Int?
     /// `CheckingStatus`: 7 check failed, 8 checking; `nil` when absent or empty.
-    public var checkingStatus: Int?
+    public var checkingStatus: DeploymentCheckingStatus?
 
     /// Creates a deployment; every field defaults to `nil`.
     public init(
@@ -34,11 +34,11 @@ public struct Deployment: Sendable, Equatable, Hashable {
         handlerId: String? = nil,
         createTime: Int64? = nil,
         executeTime: Int64? = nil,
-        status: Int? = nil,
+        status: DeploymentStatus? = nil,
         errorMessage: String? = nil,
         fromEnvironment: Int? = nil,
         toEnvironment: Int? = nil,
-        checkingStatus: Int? = nil
+        checkingStatus: DeploymentCheckingStatus? = nil
     ) {
         self.id = id
         self.name = name
@@ -63,10 +63,10 @@ public struct DeployedItem: Sendable, Equatable, Hashable {
     /// `FileVersion`.
     public var fileVersion: Int?
     /// `Status`: 0 UNPUBLISHED, 1 SUCCESS, 2 ERROR, 3 CLONED, 4 DEPLOY_ERROR, 5 CLONING, 6 REJECT.
-    public var status: Int?
+    public var status: DeployedItemStatus?
 
     /// Creates an item.
-    public init(fileId: Int64? = nil, fileVersion: Int? = nil, status: Int? = nil) {
+    public init(fileId: Int64? = nil, fileVersion: Int? = nil, status: DeployedItemStatus? = nil) {
         self.fileId = fileId
         self.fileVersion = fileVersion
         self.status = status

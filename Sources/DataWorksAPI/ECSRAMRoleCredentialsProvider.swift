@@ -92,7 +92,7 @@ public struct ECSRAMRoleCredentialsProvider: CredentialsProvider {
     ///   - logger: Receives refresh events and IMDSv1 fallbacks (never values).
     public init(
         options: Options,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         policy: RefreshPolicy = RefreshPolicy(),
         logger: Logger
     ) {

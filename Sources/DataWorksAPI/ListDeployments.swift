@@ -15,8 +15,8 @@ public struct ListDeploymentsRequest: Sendable, Equatable, Hashable {
     public var pageNumber: Int
     /// `PageSize`, 1…100 (clamped).
     public var pageSize: Int
-    /// `Status` filter (0, 1, 2, 6), or `nil` for all.
-    public var status: Int?
+    /// `Status` filter, or `nil` for all.
+    public var status: DeploymentStatus?
 
     /// Creates the request parameters.
     public init(
@@ -24,7 +24,7 @@ public struct ListDeploymentsRequest: Sendable, Equatable, Hashable {
         projectIdentifier: String? = nil,
         pageNumber: Int = 1,
         pageSize: Int = 100,
-        status: Int? = nil
+        status: DeploymentStatus? = nil
     ) {
         self.projectId = projectId
         self.projectIdentifier = projectIdentifier
@@ -38,7 +38,7 @@ public struct ListDeploymentsRequest: Sendable, Equatable, Hashable {
         var result = ["PageNumber": String(pageNumber), "PageSize": String(pageSize)]
         if let projectId { result["ProjectId"] = String(projectId) }
         if let projectIdentifier { result["ProjectIdentifier"] = projectIdentifier }
-        if let status { result["Status"] = String(status) }
+        if let status { result["Status"] = String(status.code) }
         return result
     }
 }

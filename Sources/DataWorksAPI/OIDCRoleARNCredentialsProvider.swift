@@ -36,7 +36,7 @@ public struct OIDCRoleARNCredentialsProvider: CredentialsProvider {
         oidcProviderArn: String,
         tokenFile: String,
         stsEndpoint: String,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         policy: RefreshPolicy = RefreshPolicy(),
         logger: Logger
     ) {
@@ -60,7 +60,7 @@ public struct OIDCRoleARNCredentialsProvider: CredentialsProvider {
     public static func fromEnvironment(
         _ environment: [String: String],
         stsEndpoint: String? = nil,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         policy: RefreshPolicy = RefreshPolicy(),
         logger: Logger
     ) -> OIDCRoleARNCredentialsProvider? {

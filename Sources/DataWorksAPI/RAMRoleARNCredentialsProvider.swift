@@ -26,7 +26,7 @@ public struct RAMRoleARNCredentialsProvider: CredentialsProvider {
         source: any CredentialsProvider,
         parameters: AssumeRoleParameters,
         stsEndpoint: String,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         policy: RefreshPolicy = RefreshPolicy(),
         logger: Logger
     ) {

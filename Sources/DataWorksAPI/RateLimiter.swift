@@ -196,7 +196,7 @@ public actor RateLimiter {
             bucket.cancel(now: now)
             buckets[regionId] = bucket
             throw APIError.transport(
-                .init(kind: .timeout, code: 28, message: "the scrape budget ran out waiting for the rate limit")
+                .init(kind: .timeout, code: 28, message: "the deadline passed waiting for the rate limit")
             )
         }
         buckets[regionId] = bucket
@@ -213,7 +213,7 @@ public actor RateLimiter {
             buckets[regionId]?.succeeded(now: now)
             return
         }
-        let code = error.metricCode
+        let code = error.errorClass
         if Self.quotaCodes.contains(code) {
             let current = wallClock()
             let until =

@@ -43,7 +43,7 @@ public enum ResponseDecoder {
                     DeployedItem(
                         fileId: try item.int64("FileId"),
                         fileVersion: try item.int("FileVersion"),
-                        status: try item.int("Status")
+                        status: try item.int("Status").map(DeployedItemStatus.init(code:))
                     )
                 }
             )
@@ -191,11 +191,11 @@ public enum ResponseDecoder {
             handlerId: try fields.identifier(handlerKey),
             createTime: try fields.int64("CreateTime"),
             executeTime: try fields.int64("ExecuteTime"),
-            status: try fields.int("Status"),
+            status: try fields.int("Status").map(DeploymentStatus.init(code:)),
             errorMessage: try fields.string("ErrorMessage"),
             fromEnvironment: try fields.int("FromEnvironment"),
             toEnvironment: try fields.int("ToEnvironment"),
-            checkingStatus: try fields.intAllowingEmpty("CheckingStatus")
+            checkingStatus: try fields.intAllowingEmpty("CheckingStatus").map(DeploymentCheckingStatus.init(code:))
         )
     }
 }

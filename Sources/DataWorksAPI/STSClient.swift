@@ -103,7 +103,7 @@ public struct STSClient: Sendable {
     ///   - now: Seconds since the Unix epoch, for `Timestamp` and the default session name.
     public init(
         endpoint: String,
-        httpClient: CurlHTTPClient,
+        httpClient: any HTTPTransport,
         provider: String,
         now: @escaping @Sendable () -> Int64 = RefreshPolicy.systemClock
     ) {

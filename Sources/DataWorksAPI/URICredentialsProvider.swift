@@ -23,7 +23,7 @@ public struct URICredentialsProvider: CredentialsProvider {
     ///   - httpClient: The libcurl client.
     ///   - policy: Refresh margin and clock.
     ///   - logger: Receives refresh events (never values).
-    public init(uri: String, httpClient: CurlHTTPClient, policy: RefreshPolicy = RefreshPolicy(), logger: Logger) {
+    public init(uri: String, httpClient: any HTTPTransport, policy: RefreshPolicy = RefreshPolicy(), logger: Logger) {
         let http = CredentialsHTTP(client: httpClient, provider: "credentials_uri")
         let display = Self.display(uri)
         cache = RefreshingCredentialsProvider(name: "credentials_uri", policy: policy, logger: logger) {

@@ -2,9 +2,10 @@ import DataWorksAPI
 import Foundation
 public import HTTPServer
 
-/// A local DataWorks OpenAPI that serves `GetDeployment` and `ListDeployments` (2020-05-18) and the six pipeline-run
-/// reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
-/// `SimulatorHandler+PipelineRuns.swift`) over libmicrohttpd.
+/// A local DataWorks OpenAPI that serves `GetDeployment`, `ListDeployments` and `GetFileVersion` (2020-05-18; a release
+/// history on request, ``SimulatedReleaseHistory``) and the six pipeline-run reads of 2024-05-18
+/// (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see `SimulatorHandler+PipelineRuns.swift`) over
+/// libmicrohttpd.
 ///
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
@@ -22,7 +23,8 @@ public final class DataWorksSimulator: Sendable {
     public static let accessKeySecret = "simulator-secret-0000000000000000"
 
     let state: SimulatorState
-    private let server: HTTPServer
+    /// `nil` for an in-memory simulator (``init(inMemory:pipelineRuns:crossProjectPipelineRuns:)``).
+    private let server: HTTPServer?
 
     /// Starts serving on `listenAddress` (a loopback address; port 0 picks a free one).
     ///
@@ -30,31 +32,44 @@ public final class DataWorksSimulator: Sendable {
     ///   - deployments: What `GetDeployment` and `ListDeployments` answer with.
     ///   - pipelineRuns: What the 2024-05-18 pipeline-run reads answer with (none by default).
     ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
+    ///   - releaseHistory: A release history to serve besides (``SimulatedReleaseHistory``, e.g. `.demo(now:)`): its
+    ///     packages in `GetDeployment`/`ListDeployments` (a deployment of `deployments` with the same id wins), its
+    ///     file versions in `GetFileVersion`, its pipeline runs with `pipelineRuns`; none by default.
     ///   - listenAddress: `127.0.0.1:0` by default.
     ///   - tls: HTTPS settings (e.g. a certificate from a private CA); `nil` (default) serves plain HTTP.
     /// - Throws: `ServerError` when the address cannot be bound.
-    public init(
+    public convenience init(
         deployments: [SimulatedDeployment],
         pipelineRuns: [SimulatedPipelineRun] = [],
         crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
+        releaseHistory: SimulatedReleaseHistory? = nil,
         listenAddress: String = "127.0.0.1:0",
         tls: HTTPServer.TLSConfiguration? = nil
     ) throws {
         let state = SimulatorState(
             deployments: deployments,
-            pipelineRunState: PipelineRunState(runs: pipelineRuns, crossProjectRuns: crossProjectPipelineRuns)
+            pipelineRunState: PipelineRunState(
+                runs: pipelineRuns + (releaseHistory?.pipelineRuns ?? []),
+                crossProjectRuns: crossProjectPipelineRuns
+            ),
+            releaseHistory: ReleaseHistoryState(releaseHistory)
         )
-        self.state = state
-        self.scheme = tls == nil ? "http" : "https"
-        self.server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
+        let server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
             await SimulatorHandler(state: state).handle(request)
         }
+        self.init(state: state, server: server, scheme: tls == nil ? "http" : "https")
+    }
+
+    init(state: SimulatorState, server: HTTPServer?, scheme: String = "http") {
+        self.state = state
+        self.server = server
+        self.scheme = scheme
     }
 
     private let scheme: String
 
     /// The port the simulator listens on.
-    public var port: Int { server.ports.first ?? 0 }
+    public var port: Int { server?.ports.first ?? 0 }
 
     /// The endpoint to configure as `dataworks.endpoint`, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
     public var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
@@ -115,7 +130,7 @@ public final class DataWorksSimulator: Sendable {
 
     /// Stops serving. Idempotent.
     public func stop() async {
-        await server.stop()
+        await server?.stop()
     }
 }
 
@@ -155,10 +170,17 @@ actor SimulatorState {
     private var nonceOrder: [String] = []
     /// The pipeline runs (2024-05-18) and their faults; see `SimulatorHandler+PipelineRuns.swift`.
     var pipelineRunState: PipelineRunState
+    /// The release history's packages and file versions; see `SimulatorHandler+Releases.swift`.
+    var releaseHistory: ReleaseHistoryState
 
-    init(deployments: [SimulatedDeployment], pipelineRunState: PipelineRunState = PipelineRunState()) {
+    init(
+        deployments: [SimulatedDeployment],
+        pipelineRunState: PipelineRunState = PipelineRunState(),
+        releaseHistory: ReleaseHistoryState = ReleaseHistoryState()
+    ) {
         self.deployments = Dictionary(deployments.map { ($0.deploymentId, $0) }, uniquingKeysWith: { _, last in last })
         self.pipelineRunState = pipelineRunState
+        self.releaseHistory = releaseHistory
     }
 
     func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int?) {
@@ -169,6 +191,7 @@ actor SimulatorState {
         faults = [:]
         listFault = nil
         pipelineRunState.clearFaults()
+        releaseHistory.clearFaults()
         background = BackgroundFaults()
     }
 

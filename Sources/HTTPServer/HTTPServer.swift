@@ -1,4 +1,4 @@
-internal import CExporterShims
+internal import CServerShims
 import Glibc
 import LockedValue
 
@@ -760,7 +760,7 @@ private final class Listener: @unchecked Sendable {
             options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
             errno = 0
             let daemon = options.withUnsafeMutableBufferPointer { buffer in
-                CExporterShims_MHD_start_daemon(flags, 0, nil, nil, accessHandler, context, buffer.baseAddress)
+                CServerShims_MHD_start_daemon(flags, 0, nil, nil, accessHandler, context, buffer.baseAddress)
             }
             return (daemon, errno)
         }
@@ -804,7 +804,7 @@ private final class Listener: @unchecked Sendable {
             let reason = result.1 != 0 ? String(cString: strerror(result.1)) : "libmicrohttpd could not start"
             throw ServerError("cannot listen on \(address): \(reason)")
         }
-        guard let info = CExporterShims_MHD_get_daemon_info(daemon, .DAEMON_INFO_BIND_PORT) else {
+        guard let info = CServerShims_MHD_get_daemon_info(daemon, .DAEMON_INFO_BIND_PORT) else {
             MHD_stop_daemon(daemon)
             tlsStrings?.free()
             throw ServerError("cannot listen on \(address): the bound port is unknown")

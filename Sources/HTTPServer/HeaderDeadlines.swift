@@ -1,5 +1,5 @@
-internal import CExporterShims
 internal import CMicroHTTPD
+internal import CServerShims
 import Glibc
 import LockedValue
 
@@ -36,7 +36,7 @@ final class HeaderDeadlines: Sendable {
 
     /// A new connection: its headers are due within ``limit`` from now.
     func started(_ connection: OpaquePointer) {
-        let socket = CExporterShims_MHD_connection_socket(connection)
+        let socket = CServerShims_MHD_connection_socket(connection)
         guard socket >= 0, let identity = Self.identity(of: socket) else { return }
         let now = ContinuousClock.now
         entries.withLock { $0[key(connection)] = Entry(socket: socket, identity: identity, waitingSince: now) }

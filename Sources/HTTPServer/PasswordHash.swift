@@ -1,4 +1,4 @@
-internal import CExporterShims
+internal import CServerShims
 import Glibc
 
 /// Password hashing through libxcrypt's `crypt_r` (bcrypt `$2b$`, `$2y$`, `$2a$`, and the other methods libxcrypt

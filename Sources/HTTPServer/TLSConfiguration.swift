@@ -1,4 +1,4 @@
-internal import CExporterShims
+internal import CServerShims
 import Glibc
 
 extension HTTPServer {
@@ -246,7 +246,7 @@ private func configureSession(
     verify: (@convention(c) (OpaquePointer?) -> Int32)?
 ) {
     guard code.rawValue == 0, let connection,
-        let session = CExporterShims_MHD_connection_gnutls_session(connection)
+        let session = CServerShims_MHD_connection_gnutls_session(connection)
     else {
         return
     }

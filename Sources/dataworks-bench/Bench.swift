@@ -114,7 +114,8 @@ struct Bench {
         let collector = Collector(
             client: client(endpoint: simulator.endpoint, transport: transport, metrics: metrics),
             targets: targets(fleet),
-            settings: .init(concurrency: 32, maxBudget: .seconds(30)),
+            settings: .init(scrapeTimeout: .seconds(30)),
+            concurrency: 32,
             logger: quiet,
             apiMetrics: metrics,
             wallClock: { now.withLock { $0 } }
@@ -145,7 +146,7 @@ struct Bench {
             changes += changedNow.count
             let snapshot = await collector.snapshot(scrapeTimeout: nil)
             let byId = Dictionary(
-                snapshot.deployments.map { ($0.key.deploymentId, $0.deployment?.status) },
+                snapshot.deployments.map { ($0.key.deploymentId, $0.deployment?.status?.code) },
                 uniquingKeysWith: { first, _ in first }
             )
             visible += changedNow.filter { byId[$0.deploymentId] == $0.status }.count
@@ -184,7 +185,8 @@ struct Bench {
         let collector = Collector(
             client: client(endpoint: simulator.endpoint, transport: transport, metrics: metrics),
             targets: targets(fleet),
-            settings: .init(concurrency: concurrency, maxBudget: .seconds(60)),
+            settings: .init(scrapeTimeout: .seconds(60)),
+            concurrency: concurrency,
             logger: quiet
         )
         let clock = ContinuousClock()

@@ -93,7 +93,8 @@ enum CallCost {
             let collector = Collector(
                 client: client,
                 targets: [Target(regionId: Bench.region, project: .id(projectId), deploymentIds: ids)],
-                settings: .init(concurrency: concurrency, maxBudget: .seconds(300)),
+                settings: .init(scrapeTimeout: .seconds(300)),
+                concurrency: concurrency,
                 logger: Bench.quiet,
                 apiMetrics: metrics,
                 rateLimiter: limiter

@@ -33,7 +33,7 @@ enum ScaleBench {
                     handlerId: simulated.handlerId,
                     createTime: simulated.createTime,
                     executeTime: simulated.executeTime,
-                    status: simulated.status,
+                    status: DeploymentStatus(code: simulated.status),
                     errorMessage: simulated.errorMessage,
                     fromEnvironment: simulated.fromEnvironment,
                     toEnvironment: simulated.toEnvironment

@@ -165,7 +165,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                     )
                 }
             } catch {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                // Every problem of the file, one a line.
+                FileHandle.standardError.write(Data(error.all.map { "\($0)\n" }.joined().utf8))
                 throw ExitCode(1)
             }
             return
@@ -195,7 +196,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 logger.error("cannot load configuration", metadata: ["error": "\(error)"])
                 throw ExitCode(1)
             }
-            credentials = try Self.credentialsProvider(for: config, logger: logger)
+            credentials = try config.credentialsProvider(logger: logger)
         }
 
         var webConfig = WebConfig()
@@ -215,7 +216,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 ]
             )
         }
-        let credentialsName = await Self.resolvedProviderName(credentials, logger: logger)
+        let credentialsName = await credentials.resolvedName(logger: logger)
         // The demo listens on loopback only unless told otherwise; a real run on every interface, as node_exporter.
         let defaultAddress = demo ? "127.0.0.1:\(Exporter.defaultPort)" : ":\(Exporter.defaultPort)"
         let addresses = listenAddresses.isEmpty ? [defaultAddress] : listenAddresses
@@ -275,37 +276,6 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         await simulator?.stop()
         logger.info("stopped")
     }
-
-    /// The AccessKey source: the `*_file` pair from the config when set, else the default chain.
-    static func credentialsProvider(for config: ExporterConfig, logger: Logger) throws -> any CredentialsProvider {
-        if let files = config.dataworks.credentialFiles {
-            return try FileCredentialsProvider(
-                accessKeyIdFile: files.accessKeyIdFile,
-                accessKeySecretFile: files.accessKeySecretFile
-            )
-        }
-        let context = CredentialsContext(
-            environment: ProcessInfo.processInfo.environment,
-            httpClient: try CurlHTTPClient(configuration: .init(maxConcurrentTransfers: 2)),
-            logger: logger
-        )
-        return DefaultCredentialsChain(context: context)
-    }
-
-    /// Asks `provider` once so that the provider chosen by the chain is known (and logged) at start.
-    ///
-    /// - Returns: The name of the provider that produced credentials (e.g. `default/env`), or the provider's own name
-    ///   when it failed; a failure is logged as a warning (the error text names variables and files, never values)
-    ///   and scrapes will report it until credentials appear.
-    static func resolvedProviderName(_ provider: any CredentialsProvider, logger: Logger) async -> String {
-        do {
-            return try await provider.credentials().providerName
-        } catch {
-            logger.warning("no credentials yet", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
-            return provider.name
-        }
-    }
-
 }
 
 /// Signals delivered as an async sequence. Each signal's default action is turned off for the life of the process.

@@ -38,7 +38,7 @@ struct APIErrorTests {
             "\(body.redacting([token]))"
                 == "\(APIError.httpStatus(status: 502, requestId: nil, bodyPrefix: "<html><redacted></html>"))"
         )
-        #expect(echoed.redacting([]).metricCode == "SignatureDoesNotMatch")
+        #expect(echoed.redacting([]).errorClass == "SignatureDoesNotMatch")
     }
 
     @Test func throttlingUser429() throws {
@@ -52,7 +52,7 @@ struct APIErrorTests {
         #expect(service.requestId == "0000-ABCD-EFG0004")
         #expect(service.httpStatus == 429)
         #expect(service.retryAfter == nil)
-        #expect(error.metricCode == "Throttling.User")
+        #expect(error.errorClass == "Throttling.User")
         #expect(error.retryReason == "throttled")
         #expect(error.requestId == "0000-ABCD-EFG0004")
         #expect(error.description.contains("Throttling.User"))
@@ -60,7 +60,7 @@ struct APIErrorTests {
 
     @Test func throttling400() throws {
         let error = try error(status: 400, fixture: "error-throttling-400.json")
-        #expect(error.metricCode == "Throttling")
+        #expect(error.errorClass == "Throttling")
         #expect(error.retryReason == "throttled")
         #expect(error.httpStatus == 400)
         #expect(error.requestId == "0000-ABCD-EFG0005")
@@ -68,21 +68,21 @@ struct APIErrorTests {
 
     @Test func forbidden403() throws {
         let error = try error(status: 403, fixture: "error-forbidden-access-403.json")
-        #expect(error.metricCode == "Forbidden.Access")
+        #expect(error.errorClass == "Forbidden.Access")
         #expect(error.retryReason == nil)
         #expect(error.requestId == "0000-ABCD-EFG0006")
     }
 
     @Test func internal500() throws {
         let error = try error(status: 500, fixture: "error-internal-500.json")
-        #expect(error.metricCode == "InternalError.System")
+        #expect(error.errorClass == "InternalError.System")
         #expect(error.retryReason == "server_error")
         #expect(error.requestId == "0000-ABCD-EFG0007")
     }
 
     @Test func signature400() throws {
         let error = try error(status: 400, fixture: "error-signature-400.json")
-        #expect(error.metricCode == "SignatureDoesNotMatch")
+        #expect(error.errorClass == "SignatureDoesNotMatch")
         #expect(error.retryReason == nil)
         #expect(error.requestId == "0000-ABCD-EFG0008")
     }
@@ -152,15 +152,15 @@ struct APIErrorTests {
     @Test(arguments: transportCases)
     func transportClasses(kind: TransportError.Kind, metric: String, reason: String?) {
         let error = APIError.transport(TransportError(kind: kind, code: 28, message: "boom"))
-        #expect(error.metricCode == metric)
+        #expect(error.errorClass == metric)
         #expect(error.retryReason == reason)
         #expect(error.httpStatus == nil)
         #expect(error.description.contains("boom"))
     }
 
     @Test func knownErrorCodesCoverNotesAndClientClasses() {
-        let known = Set(APIError.knownErrorCodes)
-        #expect(known.count == APIError.knownErrorCodes.count, "no duplicates")
+        let known = Set(APIError.knownErrorClasses)
+        #expect(known.count == APIError.knownErrorClasses.count, "no duplicates")
         for code in [
             "InternalError.System", "InternalError.UserId.Missing", "ResourceNotAuthorized.Api", "Throttling.Api",
             "Throttling.System", "Throttling.User", "Throttling.Api.Risk", "Throttling.Resource",

@@ -59,7 +59,7 @@ struct ContentEncodingTests {
         }
         #expect(throws: APIError.self) { try result.get() }
         guard case .failure(let error as APIError) = result else { return }
-        #expect(error.metricCode == "client_parse")
+        #expect(error.errorClass == "client_parse")
         #expect(error.description.contains("\"compress\""), "\(error)")
     }
 }

@@ -205,7 +205,7 @@ struct PipelineRunDecoderTests {
         ]
         for failure in failures {
             let error = try #require(failure, "\(file) should fail")
-            #expect(error.metricCode == code)
+            #expect(error.errorClass == code)
             #expect(error.httpStatus == status)
             #expect(error.requestId?.isEmpty == false)
             #expect(!error.indicatesWrongAPIVersion)
@@ -238,7 +238,7 @@ struct PipelineRunDecoderTests {
             #expect {
                 try ResponseDecoder.decodeGetPipelineRun(Self.body(text))
             } throws: { error in
-                (error as? APIError)?.metricCode == APIError.clientParse
+                (error as? APIError)?.errorClass == APIError.clientParse
             }
         }
         #expect {
@@ -250,7 +250,7 @@ struct PipelineRunDecoderTests {
         #expect {
             try ResponseDecoder.decodeListCrossProjectPipelineRuns(Self.body("{\"Data\":{\"PipelineRuns\":7}}"))
         } throws: { error in
-            (error as? APIError)?.metricCode == APIError.clientParse
+            (error as? APIError)?.errorClass == APIError.clientParse
         }
     }
 
@@ -282,7 +282,7 @@ struct PipelineRunDecoderTests {
                 Self.body("{\"RequestId\":\"r\",\"Success\":false,\"ErrorCode\":\"Invalid.Param\",\"Data\":{}}")
             )
         } throws: { error in
-            (error as? APIError)?.metricCode == "Invalid.Param"
+            (error as? APIError)?.errorClass == "Invalid.Param"
         }
     }
 
@@ -295,7 +295,7 @@ struct PipelineRunDecoderTests {
             Issue.record("should fail")
         } catch {
             #expect(error.indicatesWrongAPIVersion)
-            #expect(error.metricCode == "InvalidAction.NotFound")
+            #expect(error.errorClass == "InvalidAction.NotFound")
             #expect(error.retryReason == nil)
         }
         let invalidVersion = APIError.service(

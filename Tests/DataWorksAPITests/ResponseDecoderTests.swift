@@ -129,7 +129,7 @@ struct ResponseDecoderTests {
         // An <Error> page is an error even on 200.
         #expect {
             try ResponseDecoder.decodeGetDeployment(response(200, error, contentType: "text/xml"))
-        } throws: { ($0 as? APIError)?.metricCode == "Throttling.User" }
+        } throws: { ($0 as? APIError)?.errorClass == "Throttling.User" }
     }
 
     @Test func listDeploymentsPage() throws {
@@ -201,7 +201,7 @@ struct ResponseDecoderTests {
         }
         #expect {
             try ResponseDecoder.decodeGetDeployment(response(200, #"{"Success":false,"Data":{"Deployment":{}}}"#))
-        } throws: { ($0 as? APIError)?.metricCode == APIError.unknownErrorCode }
+        } throws: { ($0 as? APIError)?.errorClass == APIError.unknownErrorCode }
     }
 
     @Test(arguments: [
@@ -231,7 +231,7 @@ struct ResponseDecoderTests {
             try ResponseDecoder.decodeGetDeployment(response(200, body))
         } throws: { error in
             guard case APIError.parse(let reason, let status, _) = error else { return false }
-            return !reason.isEmpty && status == 200 && (error as? APIError)?.metricCode == "client_parse"
+            return !reason.isEmpty && status == 200 && (error as? APIError)?.errorClass == "client_parse"
         }
     }
 
@@ -273,12 +273,12 @@ struct ResponseDecoderTests {
             #expect(status == 502)
             #expect(requestId == nil)
             #expect(prefix.hasPrefix("<html>"))
-            #expect(error.metricCode == "http_502")
+            #expect(error.errorClass == "http_502")
             #expect(error.retryReason == "server_error")
         }
         #expect {
             try ResponseDecoder.decodeGetDeployment(response(404, ""))
-        } throws: { ($0 as? APIError)?.metricCode == "http_404" }
+        } throws: { ($0 as? APIError)?.errorClass == "http_404" }
     }
 
     /// Numbers as strings of digits (gateway and older SDK paths) are numbers; envelope fields the exporter does not
@@ -327,7 +327,7 @@ struct ResponseDecoderTests {
             try ResponseDecoder.decodeGetDeployment(response(200, body))
         } throws: { error in
             guard case APIError.parse(let reason, _, _) = error else { return false }
-            return reason.contains("Data.Deployment.Status") && (error as? APIError)?.metricCode == "client_parse"
+            return reason.contains("Data.Deployment.Status") && (error as? APIError)?.errorClass == "client_parse"
         }
     }
 }

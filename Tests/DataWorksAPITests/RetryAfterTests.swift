@@ -70,7 +70,7 @@ struct RetryAfterTests {
                     deadline: .now.advanced(by: .seconds(30))
                 )
             }
-            #expect(error?.metricCode == "http_503")
+            #expect(error?.errorClass == "http_503")
             #expect(fake.requests.count == 1, "\(form): \(fake.requests.count) attempts")
         }
     }

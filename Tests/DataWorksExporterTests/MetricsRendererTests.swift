@@ -7,7 +7,8 @@ import Testing
 @Suite struct MetricsRendererTests {
     static let key = DeploymentKey(regionId: "cn-zhangjiakou", project: .id(10000), deploymentId: 3_000_002)
 
-    static func deployment(status: Int?, executed: Bool = true, errorMessage: String? = nil) -> Deployment {
+    static func deployment(status: DeploymentStatus?, executed: Bool = true, errorMessage: String? = nil) -> Deployment
+    {
         var deployment = Deployment()
         deployment.name = "dwd_orders"
         deployment.status = status
@@ -35,7 +36,7 @@ import Testing
     func exactlyOneOfTheFiveStatusesIsOne(code: Int?, label: String) async throws {
         let sample = DeploymentSample(
             key: Self.key,
-            deployment: Self.deployment(status: code),
+            deployment: Self.deployment(status: code.map(DeploymentStatus.init(code:))),
             lastSuccessTimestamp: 1_700_000_000,
             fetchSucceeded: true
         )
@@ -229,7 +230,7 @@ import Testing
 
 @Suite struct CollectorBudgetTests {
     @Test func budgetIsHeaderMinusOffsetCappedByConfig() {
-        let settings = Collector.Settings(maxBudget: .seconds(30), timeoutOffset: .milliseconds(500))
+        let settings = CollectorSettings(scrapeTimeout: .seconds(30), timeoutOffset: .milliseconds(500))
         #expect(settings.budget(scrapeTimeout: 10) == .milliseconds(9_500))
         #expect(settings.budget(scrapeTimeout: 120) == .seconds(30))
         #expect(settings.budget(scrapeTimeout: nil) == .seconds(30))
@@ -244,7 +245,7 @@ import Testing
         let samples = (0..<3).map { index in
             DeploymentSample(
                 key: DeploymentKey(regionId: "cn-zhangjiakou", project: .id(10000), deploymentId: 3_000_000 + index),
-                deployment: MetricsRendererTests.deployment(status: Int(index)),
+                deployment: MetricsRendererTests.deployment(status: DeploymentStatus(code: Int(index))),
                 lastSuccessTimestamp: 1_700_000_000,
                 fetchSucceeded: true
             )

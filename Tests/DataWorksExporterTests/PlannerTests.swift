@@ -4,18 +4,20 @@ import LockedValue
 import Testing
 
 @Suite struct PlannerTests {
-    static let region = "cn-zhangjiakou"
-    static let project = ProjectReference.id(10000)
+    static let workspace = Workspace(regionId: "cn-zhangjiakou", project: .id(10000))
 
     static func key(_ id: Int64) -> DeploymentKey {
-        DeploymentKey(regionId: region, project: project, deploymentId: id)
+        workspace.key(id)
     }
 
     static func group(_ ids: [Int64], total: Int64? = nil, ready: Int64? = nil) -> Planner.Group {
-        Planner.Group(regionId: region, project: project, deploymentIds: ids, totalCount: total, readyCount: ready)
+        Planner.Group(workspace: workspace, deploymentIds: ids, totalCount: total, readyCount: ready)
     }
 
-    static func known(_ statuses: [Int64: Int], checkedAt: Double = 1_000) -> [DeploymentKey: Planner.Known] {
+    static func known(
+        _ statuses: [Int64: DeploymentStatus],
+        checkedAt: Double = 1_000
+    ) -> [DeploymentKey: Planner.Known] {
         Dictionary(
             uniqueKeysWithValues: statuses.map {
                 (key($0.key), Planner.Known(status: $0.value, checkedAt: checkedAt, hasDetails: true))
@@ -29,19 +31,19 @@ import Testing
     }
 
     @Test func terminalStatusesWaitForTerminalRefreshReadyAndUnknownDoNot() {
-        let planner = Planner(settings: .init(terminalRefresh: 3_600))
+        let planner = Planner(settings: .init(terminalRefresh: .seconds(3_600)))
         let known = Self.known([1: 1, 2: 2, 3: 6, 4: 0, 5: 9])
         let soon = planner.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_599)
         #expect(soon == [.get(Self.key(5)), .get(Self.key(4))])
         // All due: one unfiltered page (5 tracked, no TotalCount yet) is cheaper than four GetDeployment calls.
         let later = planner.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_600)
         #expect(later.last == .get(Self.key(5)))
-        guard case .list(_, _, nil, let covers, 1)? = later.first, later.count == 2 else {
+        guard case .list(let listing)? = later.first, listing.status == nil, listing.pages == 1, later.count == 2 else {
             Issue.record("expected GetDeployment of 5 and one unfiltered page, got \(later)")
             return
         }
-        #expect(Set(covers) == [1, 2, 3, 4])
-        let onlyGet = Planner(settings: .init(terminalRefresh: 3_600, usesListings: false))
+        #expect(Set(listing.covers) == [1, 2, 3, 4])
+        let onlyGet = Planner(settings: .init(terminalRefresh: .seconds(3_600), listDeployments: false))
         let gets = onlyGet.plan(groups: [Self.group([1, 2, 3, 4, 5])], known: known, now: 1_000 + 3_600)
         #expect(Set(gets) == Set([1, 2, 3, 4, 5].map { Planner.Call.get(Self.key($0)) }))
     }
@@ -55,7 +57,7 @@ import Testing
         let ids = Array(Int64(1)...5)
         let known = Self.known(Dictionary(uniqueKeysWithValues: ids.map { ($0, 0) }))
         let calls = Planner().plan(groups: [Self.group(ids, ready: 40)], known: known, now: 1_010)
-        #expect(calls == [.list(regionId: Self.region, project: Self.project, status: 0, covers: ids, pages: 1)])
+        #expect(calls == [.list(.init(workspace: Self.workspace, status: .ready, covers: ids, pages: 1))])
     }
 
     @Test func readyPagesAreCountedFromTheLastTotalAndGetDeploymentWinsWhenCheaper() {
@@ -76,24 +78,18 @@ import Testing
         let known = Self.known(Dictionary(uniqueKeysWithValues: ids.map { ($0, $0 <= 5 ? 0 : 1) }))
         let calls = Planner().plan(groups: [Self.group(ids, total: 260, ready: 5)], known: known, now: 1_000 + 3_600)
         #expect(calls.count == 1)
-        guard case .list(_, _, let status, let covers, let pages)? = calls.first else {
+        guard case .list(let listing)? = calls.first else {
             Issue.record("expected a listing, got \(calls)")
             return
         }
-        #expect(status == nil)
-        #expect(pages == 3)
-        #expect(Set(covers) == Set(ids))
+        #expect(listing.status == nil)
+        #expect(listing.pages == 3)
+        #expect(Set(listing.covers) == Set(ids))
         #expect(calls.map(\.expectedCost).reduce(0, +) == 3)
     }
 
     @Test func followUpsFetchWhatAListingDidNotCarry() {
-        let call = Planner.Call.list(
-            regionId: Self.region,
-            project: Self.project,
-            status: 0,
-            covers: [1, 2, 3],
-            pages: 1
-        )
+        let call = Planner.Call.list(.init(workspace: Self.workspace, status: .ready, covers: [1, 2, 3], pages: 1))
         #expect(Planner().followUps(after: call, found: [1, 3]) == [.get(Self.key(2))])
         #expect(Planner().followUps(after: .get(Self.key(1)), found: []) == [])
     }

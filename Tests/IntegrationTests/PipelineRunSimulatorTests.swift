@@ -24,7 +24,7 @@ import Testing
         let retries = Locked<[(action: String, reason: String)]>([])
 
         func requestFinished(action: String, duration: Duration, error: APIError?) async {
-            finished.withLock { $0.append((action, error?.metricCode)) }
+            finished.withLock { $0.append((action, error?.errorClass)) }
         }
 
         func retryScheduled(action: String, reason: String) async {
@@ -163,7 +163,7 @@ import Testing
                     deadline: Self.deadline
                 )
             } throws: { error in
-                (error as? APIError)?.metricCode == "Invalid.Param"
+                (error as? APIError)?.errorClass == "Invalid.Param"
             }
         }
     }
@@ -322,7 +322,7 @@ import Testing
                     deadline: Self.deadline
                 )
             } throws: { error in
-                (error as? APIError)?.metricCode == "Forbidden.Access"
+                (error as? APIError)?.errorClass == "Forbidden.Access"
             }
             let byRun = try await transport.send(
                 HTTPRequest(
@@ -339,7 +339,7 @@ import Testing
                     deadline: Self.deadline
                 )
             } throws: { error in
-                (error as? APIError)?.metricCode == APIError.clientParse
+                (error as? APIError)?.errorClass == APIError.clientParse
             }
             await simulator.setBackground(throttlingFraction: 1)
             await #expect {
@@ -349,7 +349,7 @@ import Testing
                     deadline: Self.deadline
                 )
             } throws: { error in
-                (error as? APIError)?.metricCode == "Throttling.User"
+                (error as? APIError)?.errorClass == "Throttling.User"
             }
             await simulator.clearFaults()
             let items = try await client.listPipelineRunItems(

@@ -26,7 +26,7 @@ import Testing
             #expect(control.status == 200)
             let client = SimulatorTests.client(simulator, transport)
             let error = await #expect(throws: APIError.self) { try await Self.get(client) }
-            #expect(error?.metricCode.hasPrefix("client_") == true, "\(String(describing: error))")
+            #expect(error?.errorClass.hasPrefix("client_") == true, "\(String(describing: error))")
             let cleared = try await transport.send(
                 HTTPRequest(method: "DELETE", url: simulator.endpoint + "/-/simulator/faults")
             )
@@ -39,9 +39,9 @@ import Testing
         try await SimulatorTests.withSimulator { simulator, transport in
             let client = SimulatorTests.client(simulator, transport)
             let cases: [(query: String, check: @Sendable (APIError) -> Bool)] = [
-                ("throttling=1", { $0.metricCode == "Throttling.User" }),
-                ("reset=1", { $0.metricCode.hasPrefix("client_") }),
-                ("malformed=1", { $0.metricCode == "client_parse" }),
+                ("throttling=1", { $0.errorClass == "Throttling.User" }),
+                ("reset=1", { $0.errorClass.hasPrefix("client_") }),
+                ("malformed=1", { $0.errorClass == "client_parse" }),
             ]
             for (query, check) in cases {
                 let control = try await transport.send(

@@ -5,7 +5,8 @@ public import DataWorksAPI
 /// Rules (issue 3, `DESIGN.md` "Quota"):
 /// - a deployment never fetched with `GetDeployment` (whose `FromEnvironment`/`ToEnvironment` are unknown) is fetched
 ///   with `GetDeployment`;
-/// - a deployment in a terminal status (success 1, failure 2, rejected 6) is due again only ``Settings/terminalRefresh``
+/// - a deployment in a terminal status (success 1, failure 2, rejected 6) is due again only
+///   ``CollectorSettings/terminalRefresh``
 ///   after its last check; ready (0) and unknown statuses are due every cycle;
 /// - within one region and project, the due deployments are refreshed the cheapest way: one `GetDeployment` each,
 ///   `ListDeployments` pages of the ready ones (`Status=0`) plus `GetDeployment` for the due terminal ones, or
@@ -14,51 +15,27 @@ public import DataWorksAPI
 /// - after a listing, every covered deployment the pages did not carry is fetched with `GetDeployment`
 ///   (``followUps(after:found:)``): for a `Status=0` listing, exactly those whose status changed.
 public struct Planner: Sendable, Hashable {
-    /// Planner settings.
-    public struct Settings: Sendable, Hashable {
-        /// How long a terminal status is trusted, in seconds (`collector.terminal_refresh`). Default 3600.
-        public var terminalRefresh: Double
-        /// Deployments per `ListDeployments` page: 100, the API's maximum.
-        public var pageSize: Int
-        /// Whether refreshes may use `ListDeployments` (`collector.list_deployments`); false plans `GetDeployment`
-        /// only, for a RAM policy without `dataworks:ListDeployments`. Default true.
-        public var usesListings: Bool
-
-        /// Creates settings.
-        public init(
-            terminalRefresh: Double = 3_600,
-            pageSize: Int = ListDeploymentsRequest.maximumPageSize,
-            usesListings: Bool = true
-        ) {
-            self.terminalRefresh = terminalRefresh
-            self.pageSize = max(1, min(pageSize, ListDeploymentsRequest.maximumPageSize))
-            self.usesListings = usesListings
-        }
-    }
-
     /// What is known of one deployment.
     public struct Known: Sendable, Hashable {
         /// The last status seen (`Status`), or `nil`.
-        public var status: Int?
+        public var status: DeploymentStatus?
         /// When the status was last confirmed by a successful call, in seconds since the Unix epoch.
         public var checkedAt: Double
         /// Whether a `GetDeployment` answer (with the environment fields) has been had.
         public var hasDetails: Bool
 
         /// Creates a value.
-        public init(status: Int?, checkedAt: Double, hasDetails: Bool) {
+        public init(status: DeploymentStatus?, checkedAt: Double, hasDetails: Bool) {
             self.status = status
             self.checkedAt = checkedAt
             self.hasDetails = hasDetails
         }
     }
 
-    /// The deployments of one workspace in one region, and what earlier listings said about its size.
+    /// The deployments of one workspace, and what earlier listings said about its size.
     public struct Group: Sendable, Hashable {
-        /// The RegionId.
-        public var regionId: String
         /// The workspace.
-        public var project: ProjectReference
+        public var workspace: Workspace
         /// The tracked deployment IDs.
         public var deploymentIds: [Int64]
         /// `TotalCount` of the last unfiltered listing of the workspace, if any.
@@ -67,55 +44,77 @@ public struct Planner: Sendable, Hashable {
         public var readyCount: Int64?
 
         /// Creates a group.
-        public init(
-            regionId: String,
-            project: ProjectReference,
-            deploymentIds: [Int64],
-            totalCount: Int64? = nil,
-            readyCount: Int64? = nil
-        ) {
-            self.regionId = regionId
-            self.project = project
+        public init(workspace: Workspace, deploymentIds: [Int64], totalCount: Int64? = nil, readyCount: Int64? = nil) {
+            self.workspace = workspace
             self.deploymentIds = deploymentIds
             self.totalCount = totalCount
             self.readyCount = readyCount
         }
     }
 
+    /// A planned `ListDeployments` walk: every page of one workspace's listing.
+    public struct Listing: Sendable, Hashable {
+        /// The workspace listed.
+        public var workspace: Workspace
+        /// The `Status` filter; `nil` for none.
+        public var status: DeploymentStatus?
+        /// The tracked deployments the listing refreshes.
+        public var covers: [Int64]
+        /// The pages expected.
+        public var pages: Int
+
+        /// Creates a listing.
+        public init(workspace: Workspace, status: DeploymentStatus?, covers: [Int64], pages: Int) {
+            self.workspace = workspace
+            self.status = status
+            self.covers = covers
+            self.pages = pages
+        }
+
+        /// The keys of the covered deployments.
+        public var coveredKeys: [DeploymentKey] { covers.map(workspace.key) }
+    }
+
     /// One planned call.
     public enum Call: Sendable, Hashable {
         /// `GetDeployment` of one deployment.
         case get(DeploymentKey)
-        /// Every page of `ListDeployments` for a workspace, with the `Status` filter (nil: none); `covers` lists the
-        /// tracked deployments the listing refreshes, `pages` the pages expected.
-        case list(regionId: String, project: ProjectReference, status: Int?, covers: [Int64], pages: Int)
+        /// Every page of a `ListDeployments` listing.
+        case list(Listing)
 
         /// The calls this is expected to cost.
         public var expectedCost: Int {
             switch self {
             case .get: 1
-            case .list(_, _, _, _, let pages): pages
+            case .list(let listing): listing.pages
+            }
+        }
+
+        /// The deployments the call refreshes.
+        public var keys: [DeploymentKey] {
+            switch self {
+            case .get(let key): [key]
+            case .list(let listing): listing.coveredKeys
             }
         }
     }
 
-    /// The statuses that end a deployment: success, failure, rejected.
-    public static let terminalStatuses: Set<Int> = [1, 2, 6]
-
-    /// The settings.
-    public var settings: Settings
+    /// The settings (`terminal_refresh`, `list_deployments`).
+    public var settings: CollectorSettings
+    /// Deployments per `ListDeployments` page: 100, the API's maximum.
+    public let pageSize = ListDeploymentsRequest.maximumPageSize
 
     /// Creates a planner.
-    public init(settings: Settings = Settings()) {
+    public init(settings: CollectorSettings = CollectorSettings()) {
         self.settings = settings
     }
 
     /// Whether `known` must be checked at `now` (seconds since the Unix epoch).
     public func isDue(_ known: Known?, now: Double) -> Bool {
-        guard let known, known.hasDetails, let status = known.status, Self.terminalStatuses.contains(status) else {
+        guard let known, known.hasDetails, let status = known.status, status.isTerminal else {
             return true
         }
-        return now - known.checkedAt >= settings.terminalRefresh
+        return now - known.checkedAt >= settings.terminalRefresh.seconds
     }
 
     /// The calls of one cycle.
@@ -130,7 +129,7 @@ public struct Planner: Sendable, Hashable {
     }
 
     func pages(_ count: Int64) -> Int {
-        Int(max(1, (count + Int64(settings.pageSize) - 1) / Int64(settings.pageSize)))
+        Int(max(1, (count + Int64(pageSize) - 1) / Int64(pageSize)))
     }
 
     func plan(group: Group, known: [DeploymentKey: Known], now: Double) -> [Call] {
@@ -139,24 +138,21 @@ public struct Planner: Sendable, Hashable {
         var terminal: [Int64] = []
         var seen: Set<Int64> = []
         for id in group.deploymentIds where seen.insert(id).inserted {
-            let key = DeploymentKey(regionId: group.regionId, project: group.project, deploymentId: id)
-            let state = known[key]
+            let state = known[group.workspace.key(id)]
             guard isDue(state, now: now) else { continue }
             guard let state, state.hasDetails, let status = state.status else {
                 details.append(id)
                 continue
             }
-            if status == 0 {
+            if status == .ready {
                 ready.append(id)
-            } else if Self.terminalStatuses.contains(status) {
+            } else if status.isTerminal {
                 terminal.append(id)
             } else {
                 details.append(id)  // An unknown status: only GetDeployment tells it fully.
             }
         }
-        func key(_ id: Int64) -> DeploymentKey {
-            DeploymentKey(regionId: group.regionId, project: group.project, deploymentId: id)
-        }
+        let key = group.workspace.key
         var calls = details.map { Call.get(key($0)) }
         let refreshable = ready + terminal
         guard !refreshable.isEmpty else { return calls }
@@ -165,23 +161,17 @@ public struct Planner: Sendable, Hashable {
         let readyListCost = ready.isEmpty ? Int.max : readyPages + terminal.count
         let allPages = pages(group.totalCount ?? Int64(group.deploymentIds.count))
         let allListCost = allPages
-        if !settings.usesListings || (getCost <= readyListCost && getCost <= allListCost) {
+        if !settings.listDeployments || (getCost <= readyListCost && getCost <= allListCost) {
             calls += refreshable.map { .get(key($0)) }
         } else if readyListCost <= allListCost {
             calls.insert(
-                .list(regionId: group.regionId, project: group.project, status: 0, covers: ready, pages: readyPages),
+                .list(Listing(workspace: group.workspace, status: .ready, covers: ready, pages: readyPages)),
                 at: 0
             )
             calls += terminal.map { .get(key($0)) }
         } else {
             calls.insert(
-                .list(
-                    regionId: group.regionId,
-                    project: group.project,
-                    status: nil,
-                    covers: refreshable,
-                    pages: allPages
-                ),
+                .list(Listing(workspace: group.workspace, status: nil, covers: refreshable, pages: allPages)),
                 at: 0
             )
         }
@@ -195,9 +185,31 @@ public struct Planner: Sendable, Hashable {
     ///   - call: The listing (other calls have no follow-ups).
     ///   - found: The deployment IDs the listing's pages carried.
     public func followUps(after call: Call, found: Set<Int64>) -> [Call] {
-        guard case .list(let regionId, let project, _, let covers, _) = call else { return [] }
-        return covers.filter { !found.contains($0) }.map {
-            .get(DeploymentKey(regionId: regionId, project: project, deploymentId: $0))
-        }
+        guard case .list(let listing) = call else { return [] }
+        return listing.covers.filter { !found.contains($0) }.map { .get(listing.workspace.key($0)) }
+    }
+
+    // MARK: - Discovery
+
+    /// The `Status` filter of a discovery listing: the one status when `discovery` selects exactly one, else none.
+    public static func listingStatus(of discovery: Discovery) -> DeploymentStatus? {
+        discovery.statuses.count == 1 ? discovery.statuses.first : nil
+    }
+
+    /// The deployments a discovery listing selects: those with an `Id`, created at most `maxAge` before `now`
+    /// (seconds since the Unix epoch; `CreateTime` is in milliseconds), in one of `statuses`; the newest first
+    /// (`CreateTime`, then `Id`), at most `limit`.
+    public static func select(_ items: [Deployment], by discovery: Discovery, now: Double) -> [Deployment] {
+        let oldest = (now - discovery.maxAge.seconds) * 1_000
+        let selected =
+            items
+            .filter { item in
+                guard item.id != nil, let created = item.createTime, Double(created) >= oldest,
+                    let status = item.status
+                else { return false }
+                return discovery.statuses.contains(status)
+            }
+            .sorted { ($0.createTime ?? 0, $0.id ?? 0) > ($1.createTime ?? 0, $1.id ?? 0) }
+        return Array(selected.prefix(discovery.limit))
     }
 }

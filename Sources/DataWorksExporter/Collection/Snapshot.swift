@@ -1,22 +1,5 @@
 public import DataWorksAPI
 
-/// The identity of one deployment's series: the labels `region_id`, `project` and `deployment_id`.
-public struct DeploymentKey: Sendable, Hashable {
-    /// The RegionId, e.g. `cn-zhangjiakou`.
-    public var regionId: String
-    /// The ProjectId or ProjectIdentifier as configured.
-    public var project: ProjectReference
-    /// The DeploymentId.
-    public var deploymentId: Int64
-
-    /// Creates a key.
-    public init(regionId: String, project: ProjectReference, deploymentId: Int64) {
-        self.regionId = regionId
-        self.project = project
-        self.deploymentId = deploymentId
-    }
-}
-
 /// What the exporter knows about one configured deployment after a collection.
 public struct DeploymentSample: Sendable {
     /// Which deployment.

@@ -60,6 +60,8 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     public let column: Int?
     /// A human-readable explanation.
     public let message: String
+    /// The further problems of the same file, in file order, when it has more than one; empty otherwise.
+    public private(set) var others: [ConfigError] = []
 
     /// Creates an error.
     ///
@@ -77,7 +79,20 @@ public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `file:line:column: message`, or `file: message` without a position.
+    /// This problem and the ``others``, each without further problems: every problem of the file, in file order.
+    public var all: [ConfigError] {
+        var first = self
+        first.others = []
+        return [first] + others.flatMap(\.all)
+    }
+
+    /// `first`, carrying `more` as its ``others``.
+    init(_ first: ConfigError, more: [ConfigError]) {
+        self = first
+        self.others = more
+    }
+
+    /// `file:line:column: message`, or `file: message` without a position (of this problem only; see ``all``).
     public var description: String {
         if let line, let column {
             return "\(file):\(line):\(column): \(message)"

@@ -51,171 +51,314 @@ struct ConfigParser {
 
     // MARK: - Top level
 
+    /// The configuration, or the first problem of the file carrying the others (``ConfigError/all``).
     func parse() throws(ConfigError) -> ExporterConfig {
+        var problems: [ConfigError] = []
+        let config = read(problems: &problems)
+        if let first = problems.first {
+            throw ConfigError(first, more: Array(problems.dropFirst()))
+        }
+        return config
+    }
+
+    /// Reads the whole file, recording every problem found in `problems` in file order: each bad key, value or
+    /// target is one problem, and reading goes on with the next. Checks that relate keys of one section run only when
+    /// the section's keys had no problem.
+    func read(problems: inout [ConfigError]) -> ExporterConfig {
+        var config = ExporterConfig()
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw syntaxError(error)
+            problems.append(syntaxError(error))
+            return config
         }
-        var config = ExporterConfig()
         guard let root, !isNull(root) else {
             return config
         }
-        let entries = try mapping(root, what: "the configuration", allowed: ["dataworks", "collector", "targets"])
-        for entry in entries where !isNull(entry.value) {
-            switch entry.key {
-            case "dataworks": config.dataworks = try dataworks(entry.value)
-            case "collector": config.collector = try collector(entry.value)
-            default: config.targets = try targets(entry.value)
-            }
-        }
+        Self.topLevel.read(root, into: &config, parser: self, problems: &problems)
         return config
     }
 
     // MARK: - Sections
 
-    func dataworks(_ node: Node) throws(ConfigError) -> DataWorksSettings {
-        let allowed = [
-            "endpoint", "signature", "network", "concurrency", "connect_timeout", "request_timeout", "retries",
-            "user_agent", "access_key_id_file", "access_key_secret_file", "rate_limit", "burst", "quota_pause",
-            "ca_file",
-        ]
-        var settings = DataWorksSettings()
-        var idFile: Entry?
-        var secretFile: Entry?
-        var connectTimeout: Entry?
-        for entry in try mapping(node, what: "dataworks", allowed: allowed) where !isNull(entry.value) {
-            switch entry.key {
-            case "endpoint":
-                settings.endpoint = try endpoint(entry)
-            case "signature":
-                settings.signature = try choice(entry, SignatureVersion.self)
-            case "network":
-                settings.network = try choice(entry, Endpoint.Network.self)
-            case "concurrency":
-                settings.concurrency = Int(try integer(entry, in: 1...256))
-            case "connect_timeout":
-                settings.connectTimeout = try duration(entry, positive: true)
-                connectTimeout = entry
-            case "request_timeout":
-                settings.requestTimeout = try duration(entry, positive: true)
-            case "retries":
-                settings.retries = Int(try integer(entry, in: 0...10))
-            case "user_agent":
-                let text = try string(entry)
-                if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                    throw error(.invalidValue, at: entry.value, "user_agent must not contain control characters")
+    /// The keys of one mapping, each with the handler that reads its value into `Value`: a key is allowed exactly
+    /// when it has a handler, so no key can be accepted and then ignored.
+    struct Section<Value>: Sendable {
+        /// Reads one entry's value into the section's value.
+        typealias Handler = @Sendable (ConfigParser, Entry, inout Value) throws(ConfigError) -> Void
+        /// Checks the section as a whole after its keys were read (keys that relate to each other), given the
+        /// entries present by key.
+        typealias Check = @Sendable (ConfigParser, Node, [String: Entry], inout Value) throws(ConfigError) -> Void
+
+        /// What the mapping is, for messages: `dataworks`, `a target`.
+        var what: String
+        /// The keys, in the order messages list them, with their handlers.
+        var handlers: [(key: String, read: Handler)]
+        /// Whether handlers also get entries whose value is null (`key:` or `key: null`); by default such a key keeps
+        /// its default.
+        var readsNull = false
+        /// Run once after the keys, when none of them had a problem.
+        var check: Check?
+
+        /// Reads `node`'s entries into `value`, recording each problem in `problems` and going on with the next entry.
+        func read(_ node: Node, into value: inout Value, parser: ConfigParser, problems: inout [ConfigError]) {
+            let before = problems.count
+            guard case .mapping(let mapping) = node else {
+                problems.append(
+                    parser.error(.wrongType, at: node, "expected a mapping for \(what), got \(parser.describe(node))")
+                )
+                return
+            }
+            var present: [String: Entry] = [:]
+            var readers: [(Entry, Handler)] = []
+            for (keyNode, entryValue) in mapping {
+                guard case .scalar(let scalar) = keyNode else {
+                    let message = "keys of \(what) must be strings, got \(parser.describe(keyNode))"
+                    problems.append(parser.error(.wrongType, at: keyNode, message))
+                    continue
                 }
-                settings.userAgent = text.isEmpty ? nil : text
-            case "rate_limit":
-                let rate = try number(entry, in: 0...100_000)
-                settings.rateLimit = rate == 0 ? nil : rate
-            case "burst":
-                settings.burst = Int(try integer(entry, in: 1...10_000))
-            case "quota_pause":
-                let pause = try duration(entry, positive: false)
-                settings.quotaPause = pause == .zero ? nil : pause
-            case "ca_file":
-                let path = try string(entry)
-                settings.caFile = path.isEmpty ? nil : resolve(path)
-            case "access_key_id_file":
-                idFile = try string(entry).isEmpty ? nil : entry
-            default:
-                secretFile = try string(entry).isEmpty ? nil : entry
+                let key = scalar.string
+                guard let handler = handlers.first(where: { $0.key == key }) else {
+                    let allowed = handlers.map(\.key).joined(separator: ", ")
+                    let message = "unknown key \"\(key)\" in \(what); allowed keys: \(allowed)"
+                    problems.append(parser.error(.unknownKey, at: keyNode, message))
+                    continue
+                }
+                let entry = Entry(key: key, keyNode: keyNode, value: entryValue)
+                present[key] = entry
+                readers.append((entry, handler.read))
+            }
+            guard problems.count == before else { return }
+            for (entry, read) in readers where readsNull || !parser.isNull(entry.value) {
+                do throws(ConfigError) {
+                    try read(parser, entry, &value)
+                } catch {
+                    problems += error.all
+                }
+            }
+            guard problems.count == before, let check else { return }
+            do throws(ConfigError) {
+                try check(parser, node, present, &value)
+            } catch {
+                problems += error.all
             }
         }
-        if connectTimeout == nil, settings.connectTimeout > settings.requestTimeout {
-            // Only request_timeout was lowered: the default connect timeout follows it down.
-            settings.connectTimeout = settings.requestTimeout
-        }
-        if let connectTimeout, settings.connectTimeout > settings.requestTimeout {
-            throw error(
-                .outOfRange,
-                at: connectTimeout.value,
-                "connect_timeout (\(PrometheusDuration.format(settings.connectTimeout))) must not exceed "
-                    + "request_timeout (\(PrometheusDuration.format(settings.requestTimeout)))"
-            )
-        }
-        switch (idFile, secretFile) {
-        case (let id?, let secret?):
-            settings.credentialFiles = .init(
-                accessKeyIdFile: resolve(try string(id)),
-                accessKeySecretFile: resolve(try string(secret))
-            )
-        case (let present?, nil), (nil, let present?):
-            let missing = present.key == "access_key_id_file" ? "access_key_secret_file" : "access_key_id_file"
-            throw error(
-                .conflictingKeys,
-                at: present.keyNode,
-                "\(present.key) is set but \(missing) is not; set both or neither"
-            )
-        case (nil, nil):
-            break
-        }
-        return settings
     }
 
-    func collector(_ node: Node) throws(ConfigError) -> CollectorSettings {
-        var settings = CollectorSettings()
-        var offset: Entry?
-        let allowed = [
-            "scrape_timeout", "timeout_offset", "cache_ttl", "mode", "interval", "terminal_refresh", "max_stale",
-            "list_deployments",
+    /// Reads a nested section; its problems are thrown together (``ConfigError/all``) for the caller to record.
+    func section<Value>(_ node: Node, _ section: Section<Value>, into initial: Value) throws(ConfigError) -> Value {
+        var value = initial
+        var problems: [ConfigError] = []
+        section.read(node, into: &value, parser: self, problems: &problems)
+        if let first = problems.first {
+            throw ConfigError(first, more: Array(problems.dropFirst()))
+        }
+        return value
+    }
+
+    static let topLevel = Section<ExporterConfig>(
+        what: "the configuration",
+        handlers: [
+            (
+                "dataworks",
+                { p, e, c throws(ConfigError) in c.dataworks = try p.section(e.value, dataworks, into: .init()) }
+            ),
+            (
+                "collector",
+                { p, e, c throws(ConfigError) in c.collector = try p.section(e.value, collector, into: .init()) }
+            ),
+            ("targets", { p, e, c throws(ConfigError) in c.targets = try p.targets(e.value) }),
         ]
-        for entry in try mapping(node, what: "collector", allowed: allowed) where !isNull(entry.value) {
-            switch entry.key {
-            case "scrape_timeout":
-                settings.scrapeTimeout = try duration(entry, positive: true)
-            case "timeout_offset":
-                settings.timeoutOffset = try duration(entry, positive: false)
-                offset = entry
-            case "mode":
-                settings.mode = try choice(entry, CollectionMode.self)
-            case "interval":
-                settings.interval = try duration(entry, positive: true)
-            case "terminal_refresh":
-                settings.terminalRefresh = try duration(entry, positive: false)
-            case "max_stale":
-                settings.maxStale = try duration(entry, positive: false)
-            case "list_deployments":
-                guard case .scalar(let scalar) = entry.value, tagName(entry.value) == .bool else {
-                    throw wrongType(entry.value, expected: "true or false", key: entry.key)
+    )
+
+    static let dataworks = Section<DataWorksSettings>(
+        what: "dataworks",
+        handlers: [
+            ("endpoint", { p, e, s throws(ConfigError) in s.endpoint = try p.endpoint(e) }),
+            ("signature", { p, e, s throws(ConfigError) in s.signature = try p.choice(e, SignatureVersion.self) }),
+            ("network", { p, e, s throws(ConfigError) in s.network = try p.choice(e, Endpoint.Network.self) }),
+            ("concurrency", { p, e, s throws(ConfigError) in s.concurrency = Int(try p.integer(e, in: 1...256)) }),
+            (
+                "connect_timeout",
+                { p, e, s throws(ConfigError) in s.connectTimeout = try p.duration(e, positive: true) }
+            ),
+            (
+                "request_timeout",
+                { p, e, s throws(ConfigError) in s.requestTimeout = try p.duration(e, positive: true) }
+            ),
+            ("retries", { p, e, s throws(ConfigError) in s.retries = Int(try p.integer(e, in: 0...10)) }),
+            (
+                "user_agent",
+                { p, e, s throws(ConfigError) in
+                    let text = try p.string(e)
+                    if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                        throw p.error(.invalidValue, at: e.value, "user_agent must not contain control characters")
+                    }
+                    s.userAgent = text.isEmpty ? nil : text
                 }
-                settings.listDeployments = ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
-            default:
-                settings.cacheTTL = try duration(entry, positive: false)
+            ),
+            // Both must be strings; the section check pairs them and resolves their paths.
+            ("access_key_id_file", { p, e, _ throws(ConfigError) in _ = try p.string(e) }),
+            ("access_key_secret_file", { p, e, _ throws(ConfigError) in _ = try p.string(e) }),
+            (
+                "rate_limit",
+                { p, e, s throws(ConfigError) in
+                    let rate = try p.number(e, in: 0...100_000)
+                    s.rateLimit = rate == 0 ? nil : rate
+                }
+            ),
+            ("burst", { p, e, s throws(ConfigError) in s.burst = Int(try p.integer(e, in: 1...10_000)) }),
+            (
+                "quota_pause",
+                { p, e, s throws(ConfigError) in
+                    let pause = try p.duration(e, positive: false)
+                    s.quotaPause = pause == .zero ? nil : pause
+                }
+            ),
+            (
+                "ca_file",
+                { p, e, s throws(ConfigError) in
+                    let path = try p.string(e)
+                    s.caFile = path.isEmpty ? nil : p.resolve(path)
+                }
+            ),
+        ],
+        check: { p, _, present, settings throws(ConfigError) in
+            let connectTimeout = present["connect_timeout"].flatMap { p.isNull($0.value) ? nil : $0 }
+            if connectTimeout == nil, settings.connectTimeout > settings.requestTimeout {
+                // Only request_timeout was lowered: the default connect timeout follows it down.
+                settings.connectTimeout = settings.requestTimeout
+            }
+            if let connectTimeout, settings.connectTimeout > settings.requestTimeout {
+                throw p.error(
+                    .outOfRange,
+                    at: connectTimeout.value,
+                    "connect_timeout (\(PrometheusDuration.format(settings.connectTimeout))) must not exceed "
+                        + "request_timeout (\(PrometheusDuration.format(settings.requestTimeout)))"
+                )
+            }
+            func file(_ key: String) throws(ConfigError) -> Entry? {
+                guard let entry = present[key], !p.isNull(entry.value) else { return nil }
+                return try p.string(entry).isEmpty ? nil : entry
+            }
+            switch (try file("access_key_id_file"), try file("access_key_secret_file")) {
+            case (let id?, let secret?):
+                settings.credentialFiles = .init(
+                    accessKeyIdFile: p.resolve(try p.string(id)),
+                    accessKeySecretFile: p.resolve(try p.string(secret))
+                )
+            case (let present?, nil), (nil, let present?):
+                let missing = present.key == "access_key_id_file" ? "access_key_secret_file" : "access_key_id_file"
+                throw p.error(
+                    .conflictingKeys,
+                    at: present.keyNode,
+                    "\(present.key) is set but \(missing) is not; set both or neither"
+                )
+            case (nil, nil):
+                break
             }
         }
-        if settings.timeoutOffset >= settings.scrapeTimeout {
-            throw error(
-                .outOfRange,
-                at: offset?.value ?? node,
-                "timeout_offset (\(PrometheusDuration.format(settings.timeoutOffset))) must be less than "
-                    + "scrape_timeout (\(PrometheusDuration.format(settings.scrapeTimeout)))"
-            )
+    )
+
+    static let collector = Section<CollectorSettings>(
+        what: "collector",
+        handlers: [
+            ("scrape_timeout", { p, e, s throws(ConfigError) in s.scrapeTimeout = try p.duration(e, positive: true) }),
+            ("timeout_offset", { p, e, s throws(ConfigError) in s.timeoutOffset = try p.duration(e, positive: false) }),
+            ("cache_ttl", { p, e, s throws(ConfigError) in s.cacheTTL = try p.duration(e, positive: false) }),
+            ("mode", { p, e, s throws(ConfigError) in s.mode = try p.choice(e, CollectionMode.self) }),
+            ("interval", { p, e, s throws(ConfigError) in s.interval = try p.duration(e, positive: true) }),
+            (
+                "terminal_refresh",
+                { p, e, s throws(ConfigError) in s.terminalRefresh = try p.duration(e, positive: false) }
+            ),
+            ("max_stale", { p, e, s throws(ConfigError) in s.maxStale = try p.duration(e, positive: false) }),
+            (
+                "list_deployments",
+                { p, e, s throws(ConfigError) in
+                    guard case .scalar(let scalar) = e.value, p.tagName(e.value) == .bool else {
+                        throw p.wrongType(e.value, expected: "true or false", key: e.key)
+                    }
+                    s.listDeployments = ["true", "yes", "on", "y"].contains(scalar.string.lowercased())
+                }
+            ),
+        ],
+        check: { p, node, present, settings throws(ConfigError) in
+            if settings.timeoutOffset >= settings.scrapeTimeout {
+                throw p.error(
+                    .outOfRange,
+                    at: present["timeout_offset"].flatMap { p.isNull($0.value) ? nil : $0.value } ?? node,
+                    "timeout_offset (\(PrometheusDuration.format(settings.timeoutOffset))) must be less than "
+                        + "scrape_timeout (\(PrometheusDuration.format(settings.scrapeTimeout)))"
+                )
+            }
         }
-        return settings
-    }
+    )
+
+    static let discover = Section<Discovery>(
+        what: "discover",
+        handlers: [
+            ("max_age", { p, e, d throws(ConfigError) in d.maxAge = try p.duration(e, positive: true) }),
+            (
+                "statuses",
+                { p, e, d throws(ConfigError) in
+                    guard case .sequence(let items) = e.value, !items.isEmpty else {
+                        throw p.wrongType(e.value, expected: "a non-empty list of statuses", key: "statuses")
+                    }
+                    var statuses: [DeploymentStatus] = []
+                    for item in items {
+                        guard case .scalar(let scalar) = item, let status = DeploymentStatus(name: scalar.string) else {
+                            throw p.error(
+                                .invalidValue,
+                                at: item,
+                                "statuses must list ready, success, failure or rejected, got \(p.describe(item))"
+                            )
+                        }
+                        if !statuses.contains(status) {
+                            statuses.append(status)
+                        }
+                    }
+                    d.statuses = statuses
+                }
+            ),
+            ("limit", { p, e, d throws(ConfigError) in d.limit = Int(try p.integer(e, in: 1...10_000)) }),
+        ]
+    )
+
+    /// The keys of a target, read as entries: ``target(_:seen:)`` checks them together, in a fixed order.
+    static let target = Section<[String: Entry]>(
+        what: "a target",
+        handlers: ["region_id", "project_id", "project_identifier", "deployment_ids", "discover"].map { key in
+            (key, { _, e, entries throws(ConfigError) in entries[e.key] = e })
+        },
+        readsNull: true
+    )
 
     func targets(_ node: Node) throws(ConfigError) -> [Target] {
         guard case .sequence(let items) = node else {
             throw wrongType(node, expected: "a list of targets", key: "targets")
         }
         var result: [Target] = []
-        // First occurrence of every deployment ID, per region and project.
-        var seen: [String: [Int64: Node]] = [:]
+        var problems: [ConfigError] = []
+        // First occurrence of every deployment ID, per workspace.
+        var seen: [Workspace: [Int64: Node]] = [:]
         for item in items {
-            let target = try target(item, seen: &seen)
-            result.append(target)
+            do throws(ConfigError) {
+                result.append(try target(item, seen: &seen))
+            } catch {
+                problems += error.all
+            }
+        }
+        if let first = problems.first {
+            throw ConfigError(first, more: Array(problems.dropFirst()))
         }
         return result
     }
 
-    func target(_ node: Node, seen: inout [String: [Int64: Node]]) throws(ConfigError) -> Target {
-        let allowed = ["region_id", "project_id", "project_identifier", "deployment_ids", "discover"]
-        let entries = try mapping(node, what: "a target", allowed: allowed)
-        func find(_ key: String) -> Entry? { entries.first { $0.key == key } }
+    func target(_ node: Node, seen: inout [Workspace: [Int64: Node]]) throws(ConfigError) -> Target {
+        let entries = try section(node, Self.target, into: [:])
+        func find(_ key: String) -> Entry? { entries[key] }
 
         guard let regionEntry = find("region_id") else {
             throw error(.missingKey, at: node, "target is missing the required key region_id")
@@ -256,7 +399,7 @@ struct ConfigParser {
 
         var discovery: Discovery?
         if let entry = find("discover"), !isNull(entry.value) {
-            discovery = try self.discovery(entry.value)
+            discovery = try section(entry.value, Self.discover, into: Discovery())
         }
         guard let idsEntry = find("deployment_ids") else {
             if let discovery {
@@ -270,12 +413,12 @@ struct ConfigParser {
         if idNodes.isEmpty, discovery == nil {
             throw error(.invalidValue, at: idsEntry.value, "deployment_ids must list at least one deployment ID")
         }
-        let groupKey = regionId + "\u{0}" + project.description + (project.isId ? "#id" : "#identifier")
+        let workspace = Workspace(regionId: regionId, project: project)
         var ids: [Int64] = []
         ids.reserveCapacity(idNodes.count)
         for idNode in idNodes {
             let id = try integer(idNode, key: "deployment ID", in: 1...Int64.max, what: "a positive int64")
-            if let first = seen[groupKey]?[id] {
+            if let first = seen[workspace]?[id] {
                 let where_ = first.mark.map { "line \($0.line), column \($0.column)" } ?? "earlier"
                 throw error(
                     .duplicateDeploymentId,
@@ -284,43 +427,10 @@ struct ConfigParser {
                         + "first at \(where_)"
                 )
             }
-            seen[groupKey, default: [:]][id] = idNode
+            seen[workspace, default: [:]][id] = idNode
             ids.append(id)
         }
-        return Target(regionId: regionId, project: project, deploymentIds: ids, discovery: discovery)
-    }
-
-    func discovery(_ node: Node) throws(ConfigError) -> Discovery {
-        var discovery = Discovery()
-        let allowed = ["max_age", "statuses", "limit"]
-        for entry in try mapping(node, what: "discover", allowed: allowed) where !isNull(entry.value) {
-            switch entry.key {
-            case "max_age":
-                discovery.maxAge = try duration(entry, positive: true)
-            case "limit":
-                discovery.limit = Int(try integer(entry, in: 1...10_000))
-            default:
-                guard case .sequence(let items) = entry.value, !items.isEmpty else {
-                    throw wrongType(entry.value, expected: "a non-empty list of statuses", key: "statuses")
-                }
-                let names: [String: Int] = ["ready": 0, "success": 1, "failure": 2, "rejected": 6]
-                var statuses: [Int] = []
-                for item in items {
-                    guard case .scalar(let scalar) = item, let code = names[scalar.string] else {
-                        throw error(
-                            .invalidValue,
-                            at: item,
-                            "statuses must list ready, success, failure or rejected, got \(describe(item))"
-                        )
-                    }
-                    if !statuses.contains(code) {
-                        statuses.append(code)
-                    }
-                }
-                discovery.statuses = statuses
-            }
-        }
-        return discovery
+        return Target(workspace: workspace, deploymentIds: ids, discovery: discovery)
     }
 
     // MARK: - Values
@@ -609,14 +719,5 @@ struct ConfigParser {
         }
         let column = String(decoding: utf8[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
         return (line, column)
-    }
-}
-
-extension ProjectReference {
-    fileprivate var isId: Bool {
-        if case .id = self {
-            return true
-        }
-        return false
     }
 }

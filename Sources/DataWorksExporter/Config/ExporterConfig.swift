@@ -146,7 +146,8 @@ public struct DataWorksSettings: Sendable, Hashable {
     }
 }
 
-/// Settings of the collection (the `collector:` section).
+/// Settings of the collection (the `collector:` section), read by the collector's scheduler, its cycles and the
+/// ``Planner``; the one place their defaults are written.
 public struct CollectorSettings: Sendable, Hashable {
     /// The upper bound of a collection's time budget, positive. Default 30 s.
     public var scrapeTimeout: Duration
@@ -188,6 +189,15 @@ public struct CollectorSettings: Sendable, Hashable {
         self.terminalRefresh = terminalRefresh
         self.maxStale = maxStale
     }
+
+    /// The time budget for a scrape whose Prometheus sent `X-Prometheus-Scrape-Timeout-Seconds: scrapeTimeout`
+    /// (seconds): the header minus ``timeoutOffset``, capped by ``scrapeTimeout``, and at least 100 ms;
+    /// ``scrapeTimeout`` alone without a usable header.
+    public func budget(scrapeTimeout header: Double?) -> Duration {
+        guard let header, header.isFinite, header > 0 else { return scrapeTimeout }
+        let offered = Duration.milliseconds(Int64((header * 1_000).rounded())) - timeoutOffset
+        return max(.milliseconds(100), min(offered, scrapeTimeout))
+    }
 }
 
 /// When collections run (`collector.mode`).
@@ -203,13 +213,17 @@ public enum CollectionMode: String, Sendable, Hashable, CaseIterable {
 public struct Discovery: Sendable, Hashable {
     /// Only deployments created at most this long ago (`max_age`), positive. Default 24 h.
     public var maxAge: Duration
-    /// Only these `Status` codes (`statuses`: `ready` 0, `success` 1, `failure` 2, `rejected` 6). Default all four.
-    public var statuses: [Int]
+    /// Only these statuses (`statuses`: `ready`, `success`, `failure`, `rejected`). Default all four.
+    public var statuses: [DeploymentStatus]
     /// At most this many, the newest first (`limit`), 1...10000. Default 100.
     public var limit: Int
 
     /// Creates settings.
-    public init(maxAge: Duration = .seconds(86_400), statuses: [Int] = [0, 1, 2, 6], limit: Int = 100) {
+    public init(
+        maxAge: Duration = .seconds(86_400),
+        statuses: [DeploymentStatus] = DeploymentStatus.known,
+        limit: Int = 100
+    ) {
         self.maxAge = maxAge
         self.statuses = statuses
         self.limit = limit
@@ -218,10 +232,9 @@ public struct Discovery: Sendable, Hashable {
 
 /// A group of deployments in one DataWorks workspace (an item of `targets:`).
 public struct Target: Sendable, Hashable {
-    /// The region, e.g. `cn-zhangjiakou`.
-    public var regionId: String
-    /// The workspace: `project_id` or `project_identifier`; its description is the `project` label value.
-    public var project: ProjectReference
+    /// The workspace: `region_id`, and `project_id` or `project_identifier` (whose description is the `project` label
+    /// value).
+    public var workspace: Workspace
     /// The deployment (release package) IDs, positive, unique within this region and project, in file order.
     public var deploymentIds: [Int64]
     /// Discovery of further deployments of the workspace (`discover:`), or `nil`.
@@ -235,9 +248,22 @@ public struct Target: Sendable, Hashable {
     ///   - deploymentIds: The deployment IDs.
     ///   - discovery: Discovery settings, or `nil`.
     public init(regionId: String, project: ProjectReference, deploymentIds: [Int64], discovery: Discovery? = nil) {
-        self.regionId = regionId
-        self.project = project
+        self.init(
+            workspace: Workspace(regionId: regionId, project: project),
+            deploymentIds: deploymentIds,
+            discovery: discovery
+        )
+    }
+
+    /// Creates a target in `workspace`.
+    public init(workspace: Workspace, deploymentIds: [Int64], discovery: Discovery? = nil) {
+        self.workspace = workspace
         self.deploymentIds = deploymentIds
         self.discovery = discovery
     }
+
+    /// The region, e.g. `cn-zhangjiakou`.
+    public var regionId: String { workspace.regionId }
+    /// The workspace's project reference.
+    public var project: ProjectReference { workspace.project }
 }

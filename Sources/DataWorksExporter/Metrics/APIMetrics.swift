@@ -9,6 +9,8 @@ public actor APIMetrics: APIRequestObserver {
     public static let durationBuckets: [Double] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// Retry reasons pre-set to 0 (see ``APIError/retryReason``).
     public static let retryReasons = ["connect", "server_error", "throttled", "timeout"]
+    /// The error classes pre-set to 0 for every action: every ``APIError/knownErrorClasses``.
+    public static let presetErrorClasses = APIError.knownErrorClasses
     /// The most distinct error codes kept per action before new ones count as `other`.
     public static let maxDistinctCodes = 64
 
@@ -42,7 +44,7 @@ public actor APIMetrics: APIRequestObserver {
         var values = Values(requests: [:], errors: [:], retries: [:], durations: [:])
         for action in actions {
             values.requests[action] = 0
-            values.errors[action] = Dictionary(uniqueKeysWithValues: APIError.knownErrorCodes.map { ($0, 0) })
+            values.errors[action] = Dictionary(uniqueKeysWithValues: Self.presetErrorClasses.map { ($0, 0) })
             values.retries[action] = Dictionary(uniqueKeysWithValues: Self.retryReasons.map { ($0, 0) })
             values.durations[action] = Self.emptyHistogram
         }
@@ -68,7 +70,7 @@ public actor APIMetrics: APIRequestObserver {
         values.durations[action] = histogram
         guard let error else { return }
         var codes = values.errors[action] ?? [:]
-        var code = error.metricCode
+        var code = error.errorClass
         if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
             code = "other"
         }

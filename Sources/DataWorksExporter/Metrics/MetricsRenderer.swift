@@ -1,25 +1,22 @@
-import DataWorksAPI
+public import DataWorksAPI
 
 /// Turns a ``Snapshot`` and the exporter's own counters into the text exposition format 0.0.4 or OpenMetrics 1.0.0.
 ///
 /// The families and their HELP texts are the metric contract of `DESIGN.md`; dashboards and alert rules depend on
 /// them. Output order is stable: families in a fixed order, deployments in configuration order.
 public struct MetricsRenderer: Sendable {
-    /// The `status` label values, in output order, and the DataWorks `Status` code each stands for
-    /// (`unknown` covers every other code, and a missing one).
-    public static let statusLabels: [(label: String, code: Int?)] = [
-        ("ready", 0), ("success", 1), ("failure", 2), ("rejected", 6), ("unknown", nil),
-    ]
+    /// The `status` label values, in output order: the names of ``DeploymentStatus/known``, then `unknown` (every
+    /// other code, and a missing one).
+    public static let statusLabels: [String] = DeploymentStatus.known.map(\.name) + ["unknown"]
     /// The longest `error_message` label value, in characters; longer messages are cut and end in `…`.
     public static let maxErrorMessageLength = 256
 
     /// Creates a renderer.
     public init() {}
 
-    /// The `status` label for a DataWorks `Status` code: `ready` (0), `success` (1), `failure` (2), `rejected` (6),
-    /// `unknown` for anything else.
-    public static func statusLabel(_ code: Int?) -> String {
-        statusLabels.first { $0.code != nil && $0.code == code }?.label ?? "unknown"
+    /// The `status` label of a deployment's `Status`: its ``DeploymentStatus/name``, `unknown` when missing.
+    public static func statusLabel(_ status: DeploymentStatus?) -> String {
+        status?.name ?? "unknown"
     }
 
     /// The `from_environment` label for `FromEnvironment`: 0 local, 1 development.
@@ -157,11 +154,11 @@ public struct MetricsRenderer: Sendable {
         )
         for (key, deployment) in withData {
             let current = Self.statusLabel(deployment.status)
-            for status in Self.statusLabels {
+            for label in Self.statusLabels {
                 try writer.sample(
                     "dataworks_deployment_status",
-                    labels: key.adding("status", status.label),
-                    value: status.label == current ? 1 : 0
+                    labels: key.adding("status", label),
+                    value: label == current ? 1 : 0
                 )
             }
         }
@@ -244,7 +241,7 @@ public struct MetricsRenderer: Sendable {
             help:
                 "The failure reason (ErrorMessage) of a deployment whose status is failure; always 1, present only while failed."
         )
-        for (key, deployment) in withData where deployment.status == 2 {
+        for (key, deployment) in withData where deployment.status == .failure {
             try writer.sample(
                 "dataworks_deployment_error_info",
                 labels: key.adding("error_message", Self.truncated(deployment.errorMessage ?? "")),

@@ -95,10 +95,7 @@ final class ExporterRuntime: Sendable {
         let probe = Probe(
             targets: generation.config.targets,
             client: generation.client,
-            settings: Collector.Settings(
-                collector: generation.config.collector,
-                dataworks: generation.config.dataworks
-            ),
+            settings: generation.config.collector,
             logger: shared.logger
         )
         return Routes(

@@ -32,7 +32,7 @@ struct Generation: Sendable {
     static func make(
         config: ExporterConfig,
         shared: SharedParts,
-        memory: [DeploymentKey: Collector.Record]? = nil
+        memory: DeploymentRecords? = nil
     ) async -> Generation {
         let (client, collector) = makeCollector(config: config, shared: shared)
         if let memory {
@@ -79,7 +79,8 @@ struct Generation: Sendable {
         let collector = Collector(
             client: client,
             targets: config.targets,
-            settings: Collector.Settings(collector: config.collector, dataworks: settings),
+            settings: config.collector,
+            concurrency: settings.concurrency,
             logger: shared.logger,
             apiMetrics: shared.apiMetrics,
             rateLimiter: shared.rateLimiter
@@ -91,22 +92,5 @@ struct Generation: Sendable {
     func retire() async {
         loop?.cancel()
         await loop?.value
-    }
-}
-
-extension Collector.Settings {
-    /// The collector settings of a configuration.
-    init(collector: CollectorSettings, dataworks: DataWorksSettings) {
-        self.init(
-            concurrency: dataworks.concurrency,
-            maxBudget: collector.scrapeTimeout,
-            timeoutOffset: collector.timeoutOffset,
-            cacheTTL: collector.cacheTTL,
-            terminalRefresh: collector.terminalRefresh,
-            maxStale: collector.maxStale,
-            mode: collector.mode,
-            interval: collector.interval,
-            usesListings: collector.listDeployments
-        )
     }
 }

@@ -22,9 +22,9 @@ public struct Probe: Sendable {
     static let credentialMarkers = ["accesskey", "secret", "token", "signature", "password", "credential"]
 
     /// The `(region_id, project)` pairs of the configuration's targets.
-    let allowed: Set<Collector.GroupKey>
+    let allowed: Set<Workspace>
     let client: DataWorksClient
-    let settings: Collector.Settings
+    let settings: CollectorSettings
     let logger: Logger
 
     /// Creates the probe route for a configuration.
@@ -34,8 +34,8 @@ public struct Probe: Sendable {
     ///   - client: The API client (its calls count in the API metrics and obey the rate limiter).
     ///   - settings: The collector settings, for the time budget derived from `X-Prometheus-Scrape-Timeout-Seconds`.
     ///   - logger: Receives failed probes.
-    public init(targets: [Target], client: DataWorksClient, settings: Collector.Settings, logger: Logger) {
-        self.allowed = Set(targets.map { Collector.GroupKey(regionId: $0.regionId, project: $0.project) })
+    public init(targets: [Target], client: DataWorksClient, settings: CollectorSettings, logger: Logger) {
+        self.allowed = Set(targets.map(\.workspace))
         self.client = client
         self.settings = settings
         self.logger = logger
@@ -104,7 +104,7 @@ public struct Probe: Sendable {
         guard let deploymentId = Int64(rawId), deploymentId > 0 else {
             throw Rejection(status: 400, reason: "deployment_id must be a positive integer")
         }
-        guard allowed.contains(Collector.GroupKey(regionId: regionId, project: project)) else {
+        guard allowed.contains(Workspace(regionId: regionId, project: project)) else {
             throw Rejection(
                 status: 403,
                 reason:
@@ -172,8 +172,8 @@ public struct Probe: Sendable {
             ]
             var fields = [("error", "\(error)")]
             if let apiError = error as? APIError {
-                metadata["code"] = "\(apiError.metricCode)"
-                fields.append(("code", apiError.metricCode))
+                metadata["code"] = "\(apiError.errorClass)"
+                fields.append(("code", apiError.errorClass))
             }
             logger.warning("probe failed", metadata: metadata)
             log.append("error", "Probe failed", fields)

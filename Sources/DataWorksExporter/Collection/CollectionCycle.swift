@@ -1,0 +1,382 @@
+import DataWorksAPI
+import Logging
+
+/// One collection: the discovery listings, then the ``Planner``'s calls and their follow-ups, at most `concurrency`
+/// at a time within the budget, each result applied to the ``State`` as it arrives; then every tracked deployment's
+/// sample, aged by `max_stale`.
+struct CollectionCycle: Sendable {
+    /// What a collector carries from one cycle to the next.
+    struct State: Sendable {
+        /// The deployments' last good values and failure streaks.
+        var records = DeploymentRecords()
+        /// The deployment IDs each target's discovery found last, by target index.
+        var discovered: [Int: [Int64]] = [:]
+        /// `TotalCount` of the last listings of each workspace: unfiltered, and `Status=0`.
+        var listTotals: [Workspace: (total: Int64?, ready: Int64?)] = [:]
+    }
+
+    let client: DataWorksClient
+    let targets: [Target]
+    let settings: CollectorSettings
+    let concurrency: Int
+    let planner: Planner
+    let logger: Logger
+    let apiMetrics: APIMetrics?
+    let rateLimiter: RateLimiter?
+
+    /// The result of one job.
+    enum JobResult: Sendable {
+        case got(DeploymentKey, Result<Deployment, any Error>)
+        case listed(Planner.Listing, Result<DeploymentListing, any Error>)
+        case discovered(Int, Result<DeploymentListing, any Error>)
+        case deadline
+    }
+
+    /// One unit of work.
+    enum Job: Sendable {
+        case call(Planner.Call)
+        case discover(Int)
+    }
+
+    /// Runs one cycle at `now` (seconds since the Unix epoch) within `budget`, updating `state`.
+    func run(_ state: inout State, budget: Duration, now: Double) async -> Snapshot {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let deadline = started.advanced(by: budget)
+        // This cycle's own calls, not those of probes or other work sharing the client.
+        let counter = RequestCounter(actions: await apiMetrics?.current.requests.keys.map { $0 } ?? [])
+        let client = self.client.observed(by: counter)
+
+        var paused: Set<String> = []
+        for region in Set(targets.map(\.regionId)) {
+            if await rateLimiter?.pause(of: region) != nil {
+                paused.insert(region)
+            }
+        }
+        let discoveries = targets.indices.filter {
+            targets[$0].discovery != nil && !paused.contains(targets[$0].regionId)
+        }
+        _ = await run(
+            jobs: discoveries.map { Job.discover($0) },
+            client: client,
+            state: &state,
+            deadline: deadline,
+            now: now
+        )
+
+        let groups = targets.enumerated().compactMap { index, target -> Planner.Group? in
+            guard !paused.contains(target.regionId) else { return nil }
+            let totals = state.listTotals[target.workspace]
+            // Deployments the discovery listing just refreshed need no call (unless their details are missing).
+            let ids = tracked(index, state).filter { id in
+                let record = state.records[target.workspace.key(id)]
+                return !(record?.checkedAt == now && record?.hasDetails == true)
+            }
+            return Planner.Group(
+                workspace: target.workspace,
+                deploymentIds: ids,
+                totalCount: totals?.total,
+                readyCount: totals?.ready
+            )
+        }
+        let calls = planner.plan(groups: groups, known: state.records.known, now: now)
+        let finished = await run(
+            jobs: calls.map { Job.call($0) },
+            client: client,
+            state: &state,
+            deadline: deadline,
+            now: now
+        )
+        let neverFinished = Set(calls.flatMap(\.keys)).subtracting(finished)
+
+        var keys: [DeploymentKey] = []
+        for (index, target) in targets.enumerated() {
+            keys += tracked(index, state).map(target.workspace.key)
+        }
+        var samples: [DeploymentSample] = []
+        samples.reserveCapacity(keys.count)
+        for key in keys {
+            if neverFinished.contains(key) {
+                logger.warning(
+                    "deployment not fetched within the scrape budget",
+                    metadata: Self.metadata(key).merging(["budget_seconds": "\(budget.seconds)"]) { $1 }
+                )
+            }
+            if paused.contains(key.regionId) || neverFinished.contains(key) {
+                state.records.fail(key, now: now)
+            }
+            samples.append(state.records.age(key, maxStale: settings.maxStale.seconds, now: now))
+        }
+        state.records.keep(only: Set(keys))
+
+        let spent = await counter.requests
+        var regions: [QuotaBudget.Region] = []
+        for region in Set(targets.map(\.regionId)).sorted() {
+            let limit = await rateLimiter?.region(region)
+            regions.append(
+                .init(regionId: region, effectiveRate: limit?.effectiveRate, paused: limit?.pausedUntil != nil)
+            )
+        }
+        return Snapshot(
+            deployments: samples,
+            durationSeconds: started.duration(to: clock.now).seconds,
+            timeoutSeconds: budget.seconds,
+            budget: QuotaBudget(requestsByAction: spent, regions: regions)
+        )
+    }
+
+    /// The deployment IDs target `index` tracks now: its listed IDs, then the discovered ones not listed.
+    private func tracked(_ index: Int, _ state: State) -> [Int64] {
+        let listed = targets[index].deploymentIds
+        guard let found = state.discovered[index] else { return listed }
+        let listedSet = Set(listed)
+        return listed + found.filter { !listedSet.contains($0) }
+    }
+
+    /// Runs `jobs` and the follow-ups they cause, at most `concurrency` at a time, until all are done or `deadline`
+    /// passes, applying each result to `state` as it arrives.
+    ///
+    /// - Returns: The deployments whose refresh finished (successfully or not).
+    private func run(
+        jobs: [Job],
+        client: DataWorksClient,
+        state: inout State,
+        deadline: ContinuousClock.Instant,
+        now: Double
+    ) async -> Set<DeploymentKey> {
+        guard !jobs.isEmpty else { return [] }
+        let pageSize = planner.pageSize
+        let targets = self.targets
+        var finished: Set<DeploymentKey> = []
+        await withTaskGroup(of: JobResult.self) { group in
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: ContinuousClock())
+                return .deadline
+            }
+            var queue = jobs[...]
+            var running = 0
+            func startNext() {
+                guard let job = queue.popFirst() else { return }
+                running += 1
+                group.addTask {
+                    await Self.execute(job, client: client, deadline: deadline, pageSize: pageSize, targets: targets)
+                }
+            }
+            while running < concurrency, !queue.isEmpty {
+                startNext()
+            }
+            while let result = await group.next() {
+                if case .deadline = result {
+                    group.cancelAll()
+                    return
+                }
+                running -= 1
+                queue.append(contentsOf: apply(result, to: &state, now: now, finished: &finished))
+                while running < concurrency, !queue.isEmpty {
+                    startNext()
+                }
+                if running == 0 {
+                    group.cancelAll()
+                    return
+                }
+            }
+        }
+        return finished
+    }
+
+    private static func execute(
+        _ job: Job,
+        client: DataWorksClient,
+        deadline: ContinuousClock.Instant,
+        pageSize: Int,
+        targets: [Target]
+    ) async -> JobResult {
+        switch job {
+        case .call(.get(let key)):
+            do {
+                let deployment = try await client.getDeployment(
+                    regionId: key.regionId,
+                    project: key.project,
+                    deploymentId: key.deploymentId,
+                    deadline: deadline
+                )
+                return .got(key, .success(deployment))
+            } catch {
+                return .got(key, .failure(error))
+            }
+        case .call(.list(let listing)):
+            let result = await listAll(
+                client: client,
+                workspace: listing.workspace,
+                status: listing.status,
+                pageSize: pageSize,
+                deadline: deadline
+            )
+            return .listed(listing, result)
+        case .discover(let index):
+            let target = targets[index]
+            let result = await listAll(
+                client: client,
+                workspace: target.workspace,
+                status: target.discovery.flatMap(Planner.listingStatus(of:)),
+                pageSize: pageSize,
+                deadline: deadline
+            )
+            return .discovered(index, result)
+        }
+    }
+
+    private static func listAll(
+        client: DataWorksClient,
+        workspace: Workspace,
+        status: DeploymentStatus?,
+        pageSize: Int,
+        deadline: ContinuousClock.Instant
+    ) async -> Result<DeploymentListing, any Error> {
+        do {
+            return .success(
+                try await client.listAllDeployments(
+                    in: workspace,
+                    status: status,
+                    pageSize: pageSize,
+                    deadline: deadline
+                )
+            )
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Applies one result to `state` and returns the follow-up jobs.
+    private func apply(
+        _ result: JobResult,
+        to state: inout State,
+        now: Double,
+        finished: inout Set<DeploymentKey>
+    ) -> [Job] {
+        switch result {
+        case .deadline:
+            return []
+        case .got(let key, .success(let deployment)):
+            finished.insert(key)
+            state.records.succeed(key, with: deployment, now: now)
+            return []
+        case .got(let key, .failure(let error)):
+            finished.insert(key)
+            state.records.fail(key, now: now)
+            if !(error is RegionPausedError) {
+                logger.warning(
+                    "\(GetDeploymentRequest.action) failed",
+                    metadata: Self.metadata(key).merging(Self.failureMetadata(error)) { $1 }
+                )
+            }
+            return []
+        case .listed(let listing, .success(let answer)):
+            var totals = state.listTotals[listing.workspace] ?? (nil, nil)
+            if listing.status == nil {
+                totals.total = answer.totalCount
+            } else if listing.status == .ready {
+                totals.ready = answer.totalCount
+            }
+            state.listTotals[listing.workspace] = totals
+            let byId = Dictionary(
+                answer.deployments.compactMap { item in item.id.map { ($0, item) } },
+                uniquingKeysWith: { first, _ in first }
+            )
+            var found: Set<Int64> = []
+            for id in listing.covers {
+                guard let item = byId[id] else { continue }
+                let key = listing.workspace.key(id)
+                state.records.merge(item, into: key, now: now)
+                finished.insert(key)
+                found.insert(id)
+            }
+            return planner.followUps(after: .list(listing), found: found).map { Job.call($0) }
+        case .listed(let listing, .failure(let error)):
+            for key in listing.coveredKeys {
+                finished.insert(key)
+                state.records.fail(key, now: now)
+            }
+            if !(error is RegionPausedError) {
+                // One line for the listing, naming the deployments it was to refresh.
+                var fields: Logger.Metadata = [
+                    "region_id": "\(listing.workspace.regionId)", "project": "\(listing.workspace.project)",
+                ]
+                fields["deployment_ids"] = "\(listing.covers.map(String.init).joined(separator: ","))"
+                logger.warning(
+                    "\(ListDeploymentsRequest.action) failed",
+                    metadata: fields.merging(Self.failureMetadata(error)) { $1 }
+                )
+            }
+            return []
+        case .discovered(let index, .success(let answer)):
+            let target = targets[index]
+            guard let discovery = target.discovery else { return [] }
+            let selected = Planner.select(answer.deployments, by: discovery, now: now)
+            state.discovered[index] = selected.compactMap(\.id)
+            for item in selected {
+                guard let id = item.id else { continue }
+                state.records.merge(item, into: target.workspace.key(id), now: now)
+            }
+            return []
+        case .discovered(let index, .failure(let error)):
+            let target = targets[index]
+            let fields = (["region_id": "\(target.regionId)", "project": "\(target.project)"] as Logger.Metadata)
+                .merging(Self.failureMetadata(error)) { $1 }
+            logger.warning(
+                "ListDeployments for discovery failed; keeping the deployments found before",
+                metadata: fields
+            )
+            return []
+        }
+    }
+
+    static func metadata(_ key: DeploymentKey) -> Logger.Metadata {
+        [
+            "region_id": "\(key.regionId)",
+            "project": "\(key.project)",
+            "deployment_id": "\(key.deploymentId)",
+        ]
+    }
+
+    /// The fields of a failure's log line: `code` (the API error code or client class, as in
+    /// `dataworks_api_errors_total`), `request_id` and `http_status` when the answer had them, and `error`.
+    static func failureMetadata(_ error: any Error) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [:]
+        if let apiError = error as? APIError {
+            metadata["code"] = "\(apiError.errorClass)"
+            if let requestId = apiError.requestId {
+                metadata["request_id"] = "\(requestId)"
+            }
+            if let status = apiError.httpStatus {
+                metadata["http_status"] = "\(status)"
+            }
+        }
+        metadata["error"] = "\(error)"
+        return metadata
+    }
+}
+
+/// Counts the HTTP requests (retries included) of one collection cycle, by action (`dataworks_cycle_api_requests`).
+actor RequestCounter: APIRequestObserver {
+    /// Requests by action; the actions given at creation start at 0.
+    private(set) var requests: [String: UInt64]
+
+    init(actions: [String]) {
+        requests = Dictionary(uniqueKeysWithValues: actions.map { ($0, 0) })
+    }
+
+    func requestFinished(action: String, duration: Duration, error: APIError?) {
+        requests[action, default: 0] += 1
+    }
+
+    func retryScheduled(action: String, reason: String) {}
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
