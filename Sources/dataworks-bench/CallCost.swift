@@ -114,7 +114,7 @@ enum CallCost {
         try await glue(
             iterations: calls,
             rounds: rounds,
-            endpoint: upstream.endpoint,
+            client: client,
             provider: provider,
             limiter: limiter,
             metrics: metrics,
@@ -237,7 +237,7 @@ enum CallCost {
     static func glue(
         iterations: Int,
         rounds: Int,
-        endpoint: String,
+        client: DataWorksClient,
         provider: StaticCredentialsProvider,
         limiter: RateLimiter,
         metrics: APIMetrics,
@@ -255,7 +255,7 @@ enum CallCost {
                 resolve,
                 try cpu {
                     for _ in 0..<iterations {
-                        sink &+= try Endpoint.resolve(regionId: Bench.region, override: endpoint).url.utf8.count
+                        sink &+= try client.endpoint(regionId: Bench.region).port ?? 0
                     }
                 }
             )
@@ -270,7 +270,7 @@ enum CallCost {
                 try await cpuAsync {
                     for _ in 0..<iterations {
                         try await limiter.acquire(regionId: Bench.region, deadline: deadline)
-                        await limiter.record(regionId: Bench.region, error: nil)
+                        limiter.record(regionId: Bench.region, error: nil)
                     }
                 }
             )
@@ -278,7 +278,7 @@ enum CallCost {
                 observing,
                 await cpuAsync {
                     for _ in 0..<iterations {
-                        await metrics.requestFinished(
+                        metrics.requestFinished(
                             action: GetDeploymentRequest.action,
                             duration: .milliseconds(1),
                             error: nil
@@ -303,10 +303,10 @@ enum CallCost {
         print(
             "DataWorksClient glue, each piece alone in one task (CPU-us per call, best of \(rounds)) [sink \(sink & 1)]"
         )
-        print("  Endpoint.resolve with the endpoint override (every call)  \(micros(resolve))")
+        print("  DataWorksClient.endpoint(regionId:) (resolved once)      \(micros(resolve))")
         print("  credentialsProvider.credentials() (static)               \(micros(credentials))")
-        print("  RateLimiter acquire + record (two actor calls)           \(micros(limiting))")
-        print("  APIMetrics.requestFinished (one actor call)              \(micros(observing))")
+        print("  RateLimiter acquire + record (locked, no task hop)       \(micros(limiting))")
+        print("  APIMetrics.requestFinished (locked, no task hop)         \(micros(observing))")
         print("  ContinuousClock reads (3 per attempt)                    \(micros(clocks))")
         print(
             "  sum \(Bench.format(sum, 1)) us alone vs \(Bench.format(measured, 1)) us measured in the whole call: the rest is task hops and contention of 16 callers"
