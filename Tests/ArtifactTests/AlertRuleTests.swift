@@ -35,13 +35,13 @@ import Yams
         return groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }
     }
 
-    @Test func promtoolChecksTheRulesAndRunsTheirUnitTests() throws {
+    @Test func promtoolChecksTheRulesAndRunsTheirUnitTests() async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
-        let check = try Repository.run(promtool, ["check", "rules", Self.rulesPath])
+        let check = try await Repository.run(promtool, ["check", "rules", Self.rulesPath])
         #expect(check.status == 0, "\(check.output)")
         let count = Self.expected.count + Self.recorded.count
         #expect(check.output.contains("SUCCESS: \(count) rules found"), "\(check.output)")
-        let test = try Repository.run(promtool, ["test", "rules", Self.testsPath])
+        let test = try await Repository.run(promtool, ["test", "rules", Self.testsPath])
         #expect(test.status == 0, "\(test.output)")
         #expect(test.output.contains("SUCCESS"), "\(test.output)")
     }

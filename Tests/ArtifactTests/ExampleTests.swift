@@ -22,9 +22,9 @@ import Yams
     }
 
     @Test(arguments: ["examples/prometheus.yml", "examples/demo/prometheus.yml"])
-    func prometheusConfigurationPassesPromtool(path: String) throws {
+    func prometheusConfigurationPassesPromtool(path: String) async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
-        let check = try Repository.run(promtool, ["check", "config", path])
+        let check = try await Repository.run(promtool, ["check", "config", path])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS: 1 rule files found"), "\(check.output)")
     }
@@ -50,12 +50,12 @@ import Yams
         #expect(jobs.allSatisfy { $0["scrape_timeout"] != nil })
     }
 
-    @Test func webConfigPassesPromtool() throws {
+    @Test func webConfigPassesPromtool() async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // promtool loads the certificate and key: make a throwaway pair where the example expects them.
-        let openssl = try Repository.run(
+        let openssl = try await Repository.run(
             "/usr/bin/openssl",
             [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
@@ -69,7 +69,7 @@ import Yams
         let config = directory.appendingPathComponent("web-config.yml")
         try Data(example.replacingOccurrences(of: "/etc/dataworks-exporter/", with: directory.path + "/").utf8)
             .write(to: config)
-        let check = try Repository.run(promtool, ["check", "web-config", config.path])
+        let check = try await Repository.run(promtool, ["check", "web-config", config.path])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS"), "\(check.output)")
         // dataworks-exporter's own loader (--web.config.file) takes it too.
@@ -84,7 +84,7 @@ import Yams
                 .replacingOccurrences(of: "# client_auth_type:", with: "client_auth_type:")
                 .replacingOccurrences(of: "# client_ca_file:", with: "client_ca_file:").utf8
         ).write(to: mutual)
-        let mutualCheck = try Repository.run(promtool, ["check", "web-config", mutual.path])
+        let mutualCheck = try await Repository.run(promtool, ["check", "web-config", mutual.path])
         #expect(mutualCheck.status == 0 && mutualCheck.output.contains("SUCCESS"), "\(mutualCheck.output)")
         let mutualLoaded = try WebConfig.load(path: mutual.path)
         #expect(mutualLoaded.tls?.clientCertificates == .requireAndVerify && mutualLoaded.tls?.clientCAPEM != nil)
@@ -138,6 +138,41 @@ import Yams
         #expect(dockerfile.contains("EXPOSE 19520"))
     }
 
+    /// The build stage copies every folder that `Package.swift` names (a target's `path:`, or its default
+    /// `Sources/NAME` / `Tests/NAME`): a target whose folder is not copied fails `swift build` in the image.
+    @Test func dockerfileBuildStageCopiesEveryTargetFolder() throws {
+        let dockerfile = try Repository.text("examples/Dockerfile")
+        let buildStage = dockerfile.components(separatedBy: "\nFROM ").dropFirst().first ?? ""
+        let copied = buildStage.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard words.first == "COPY", words.count == 3, !line.contains("--from") else { return nil }
+            return String(words[1])
+        }
+        let manifest = try Repository.text("Package.swift")
+        // Fuzz targets are added only under DATAWORKS_FUZZ=1, which the image does not set.
+        let declared = manifest.components(separatedBy: "if Context.environment")[0]
+        let target = try Regex(
+            #"\.(target|executableTarget|testTarget|systemLibrary)\(\s*name: "([^"]+)"(?:[^()]*?path: "([^"]+)")?"#
+        )
+        var folders: [String] = []
+        for match in declared.matches(of: target) {
+            let kind = match.output[1].substring.map(String.init) ?? ""
+            let name = match.output[2].substring.map(String.init) ?? ""
+            if let path = match.output[3].substring {
+                folders.append(String(path))
+            } else {
+                folders.append((kind == "testTarget" ? "Tests/" : "Sources/") + name)
+            }
+        }
+        #expect(folders.count > 10, "targets found in Package.swift: \(folders)")
+        for folder in folders {
+            #expect(
+                copied.contains { source in folder == source || folder.hasPrefix(source + "/") },
+                "\(folder) is not copied into the build stage (COPY lines: \(copied))"
+            )
+        }
+    }
+
     @Test func systemdUnitRunsTheConfigCheckFirstAndDropsPrivileges() throws {
         let unit = try Repository.text("examples/systemd/dataworks-exporter.service")
         #expect(unit.contains("ExecStartPre=/usr/local/bin/dataworks-exporter --config.check"))
@@ -165,7 +200,7 @@ import Yams
 
     /// The PrometheusRule holds exactly the groups of `alerts/dataworks.rules.yml` (`scripts/prometheusrule` writes
     /// it), and it and the ServiceMonitor carry the label kube-prometheus-stack's Prometheus selects them by.
-    @Test func thePrometheusRuleHasTheSameRulesAndBothOperatorObjectsSayWhichPrometheusSelectsThem() throws {
+    @Test func thePrometheusRuleHasTheSameRulesAndBothOperatorObjectsSayWhichPrometheusSelectsThem() async throws {
         let rules = try #require(try Yams.load(yaml: Repository.text("alerts/dataworks.rules.yml")) as? [String: Any])
         let rule = try #require(
             try Yams.load(yaml: Repository.text("examples/kubernetes/50-prometheusrule.yaml")) as? [String: Any]
@@ -175,7 +210,7 @@ import Yams
         let expected = try JSONSerialization.data(withJSONObject: try #require(rules["groups"]), options: .sortedKeys)
         let actual = try JSONSerialization.data(withJSONObject: groups, options: .sortedKeys)
         #expect(actual == expected, "run scripts/prometheusrule")
-        let check = try Repository.run("/bin/bash", ["scripts/prometheusrule", "--check"])
+        let check = try await Repository.run("/bin/bash", ["scripts/prometheusrule", "--check"])
         #expect(check.status == 0, "\(check.output)")
 
         let monitor = try #require(
