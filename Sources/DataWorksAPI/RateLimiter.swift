@@ -148,6 +148,7 @@ public actor RateLimiter {
     private let wallClock: @Sendable () -> Double
     private var buckets: [String: TokenBucket] = [:]
     private var pausedUntil: [String: Double] = [:]
+    private var heldUntil: [String: ContinuousClock.Instant] = [:]
 
     /// Creates a limiter.
     ///
@@ -180,29 +181,45 @@ public actor RateLimiter {
         return until
     }
 
-    /// Waits for a token of `regionId`.
+    /// Waits for a token of `regionId`, and first for the end of a server-requested wait (``hold(regionId:for:)``).
     ///
-    /// - Throws: ``RegionPausedError`` while the region is paused; ``APIError/transport(_:)`` (timeout) when the wait
-    ///   would pass `deadline`; `CancellationError`.
+    /// - Throws: ``RegionPausedError`` while the region is paused; ``CallNotSentError`` (``CallSkipReason/retryAfter``
+    ///   or ``CallSkipReason/rateLimit``) when the wait would pass `deadline`; `CancellationError`.
     public func acquire(regionId: String, deadline: ContinuousClock.Instant) async throws {
         if let until = pause(of: regionId) {
             throw RegionPausedError(regionId: regionId, until: until)
         }
+        var now = ContinuousClock.now
+        if let held = heldUntil[regionId] {
+            if held <= now {
+                heldUntil[regionId] = nil
+            } else if held >= deadline {
+                throw CallNotSentError(reason: .retryAfter, regionId: regionId)
+            } else {
+                try await Task.sleep(until: held, clock: ContinuousClock())
+                now = ContinuousClock.now
+            }
+        }
         guard let rate = configuration.rate else { return }
-        let now = ContinuousClock.now
         var bucket = buckets[regionId] ?? TokenBucket(rate: rate, burst: Double(configuration.burst), now: now)
         let wait = bucket.reserve(now: now)
         if now.advanced(by: wait) >= deadline {
             bucket.cancel(now: now)
             buckets[regionId] = bucket
-            throw APIError.transport(
-                .init(kind: .timeout, code: 28, message: "the deadline passed waiting for the rate limit")
-            )
+            throw CallNotSentError(reason: .rateLimit, regionId: regionId)
         }
         buckets[regionId] = bucket
         if wait > .zero {
             try await Task.sleep(for: wait)
         }
+    }
+
+    /// The server asked to wait `duration` (`Retry-After`, `x-acs-retry-after`) before calling `regionId` again: no
+    /// token is given for the region until then, in this call or a later scrape's.
+    public func hold(regionId: String, for duration: Duration) {
+        let until = ContinuousClock.now.advanced(by: duration)
+        if let held = heldUntil[regionId], held >= until { return }
+        heldUntil[regionId] = until
     }
 
     /// Records the outcome of an attempt: a success speeds the region back up, `Throttling.*` slows every region

@@ -107,6 +107,12 @@ public final class DataWorksSimulator: Sendable {
         await state.upsert(deployment)
     }
 
+    /// Deletes a deployment: from now on `GetDeployment` answers 404 `Invalid.Deployment.NotFound` for it, and
+    /// listings leave it out.
+    public func remove(deploymentId: Int64) async {
+        await state.remove(deploymentId)
+    }
+
     /// How many requests with a valid signature each action received.
     public func requestCounts() async -> [String: Int] {
         await state.requestCounts
@@ -211,6 +217,10 @@ actor SimulatorState {
 
     func upsert(_ deployment: SimulatedDeployment) {
         deployments[deployment.deploymentId] = deployment
+    }
+
+    func remove(_ deploymentId: Int64) {
+        deployments[deploymentId] = nil
     }
 
     func recordCredentialMaterial(_ values: [String]) {

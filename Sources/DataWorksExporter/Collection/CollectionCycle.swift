@@ -13,6 +13,8 @@ struct CollectionCycle: Sendable {
         var discovered: [Int: [Int64]] = [:]
         /// `TotalCount` of the last listings of each workspace: unfiltered, and `Status=0`.
         var listTotals: [Workspace: (total: Int64?, ready: Int64?)] = [:]
+        /// This cycle's failures by cause, logged once per cause at its end.
+        var failures = FailureSummary()
     }
 
     let client: DataWorksClient
@@ -36,6 +38,14 @@ struct CollectionCycle: Sendable {
     enum Job: Sendable {
         case call(Planner.Call)
         case discover(Int)
+
+        /// The API action of the job's first call.
+        var action: String {
+            switch self {
+            case .call(.get): GetDeploymentRequest.action
+            case .call(.list), .discover: ListDeploymentsRequest.action
+            }
+        }
     }
 
     /// Runs one cycle at `now` (seconds since the Unix epoch) within `budget`, updating `state`.
@@ -46,6 +56,8 @@ struct CollectionCycle: Sendable {
         // This cycle's own calls, not those of probes or other work sharing the client.
         let counter = RequestCounter(actions: await apiMetrics?.current.requests.keys.map { $0 } ?? [])
         let client = self.client.observed(by: counter)
+        state.failures = FailureSummary()
+        defer { state.failures = FailureSummary() }
 
         var paused: Set<String> = []
         for region in Set(targets.map(\.regionId)) {
@@ -89,17 +101,19 @@ struct CollectionCycle: Sendable {
         )
         let neverFinished = Set(calls.flatMap(\.keys)).subtracting(finished)
 
-        var keys: [DeploymentKey] = []
-        for (index, target) in targets.enumerated() {
-            keys += tracked(index, state).map(target.workspace.key)
-        }
+        let keys = trackedKeys(state)
         var samples: [DeploymentSample] = []
         samples.reserveCapacity(keys.count)
         for key in keys {
             if neverFinished.contains(key) {
-                logger.warning(
+                state.failures.add(
                     "deployment not fetched within the scrape budget",
-                    metadata: Self.metadata(key).merging(["budget_seconds": "\(budget.seconds)"]) { $1 }
+                    code: "budget",
+                    metadata: [
+                        "region_id": "\(key.regionId)", "project": "\(key.project)",
+                        "budget_seconds": "\(budget.seconds)",
+                    ],
+                    deploymentIds: [key.deploymentId]
                 )
             }
             if paused.contains(key.regionId) || neverFinished.contains(key) {
@@ -108,6 +122,7 @@ struct CollectionCycle: Sendable {
             samples.append(state.records.age(key, maxStale: settings.maxStale.seconds, now: now))
         }
         state.records.keep(only: Set(keys))
+        state.failures.log(to: logger)
 
         let spent = await counter.requests
         var regions: [QuotaBudget.Region] = []
@@ -123,6 +138,15 @@ struct CollectionCycle: Sendable {
             timeoutSeconds: budget.seconds,
             budget: QuotaBudget(requestsByAction: spent, regions: regions)
         )
+    }
+
+    /// Every deployment the targets track now, in configuration order.
+    func trackedKeys(_ state: State) -> [DeploymentKey] {
+        var keys: [DeploymentKey] = []
+        for (index, target) in targets.enumerated() {
+            keys += tracked(index, state).map(target.workspace.key)
+        }
+        return keys
     }
 
     /// The deployment IDs target `index` tracks now: its listed IDs, then the discovered ones not listed.
@@ -168,6 +192,10 @@ struct CollectionCycle: Sendable {
             while let result = await group.next() {
                 if case .deadline = result {
                     group.cancelAll()
+                    // Calls never started: the budget ran out first.
+                    for job in queue {
+                        await apiMetrics?.callSkipped(action: job.action, reason: .budget)
+                    }
                     return
                 }
                 running -= 1
@@ -263,11 +291,24 @@ struct CollectionCycle: Sendable {
             return []
         case .got(let key, .failure(let error)):
             finished.insert(key)
-            state.records.fail(key, now: now)
+            if Self.isNotFound(error) {
+                // Final: its series go now; a discovered one leaves the watch list.
+                state.records.notFound(key, now: now)
+                for (index, target) in targets.enumerated() where target.workspace == key.workspace {
+                    state.discovered[index]?.removeAll { $0 == key.deploymentId }
+                }
+            } else {
+                state.records.fail(key, now: now)
+            }
             if !(error is RegionPausedError) {
-                logger.warning(
+                var fields = Self.failureMetadata(error)
+                fields["region_id"] = "\(key.regionId)"
+                fields["project"] = "\(key.project)"
+                state.failures.add(
                     "\(GetDeploymentRequest.action) failed",
-                    metadata: Self.metadata(key).merging(Self.failureMetadata(error)) { $1 }
+                    code: Self.cause(of: error),
+                    metadata: fields,
+                    deploymentIds: [key.deploymentId]
                 )
             }
             return []
@@ -337,6 +378,22 @@ struct CollectionCycle: Sendable {
             "project": "\(key.project)",
             "deployment_id": "\(key.deploymentId)",
         ]
+    }
+
+    /// The API codes that say a deployment does not exist (400 or 404).
+    static let notFoundCodes: Set<String> = ["Invalid.Deployment.NotExists", "Invalid.Deployment.NotFound"]
+
+    /// Whether `error` says the deployment does not exist.
+    static func isNotFound(_ error: any Error) -> Bool {
+        guard let apiError = error as? APIError else { return false }
+        return notFoundCodes.contains(apiError.errorClass)
+    }
+
+    /// The cause of a failure, for grouping log lines: the error class, or the error's type.
+    static func cause(of error: any Error) -> String {
+        if let apiError = error as? APIError { return apiError.errorClass }
+        if let skipped = error as? CallNotSentError { return "skipped_\(skipped.reason.rawValue)" }
+        return String(describing: type(of: error))
     }
 
     /// The fields of a failure's log line: `code` (the API error code or client class, as in

@@ -1,5 +1,6 @@
 public import DataWorksAPI
 import Foundation
+import LockedValue
 public import Logging
 
 /// Schedules the collections of the configured (and discovered) deployments: each one a ``CollectionCycle`` that
@@ -17,6 +18,7 @@ public actor Collector {
     private var state = CollectionCycle.State()
     private var inFlight: Task<Snapshot, Never>?
     private var cached: (snapshot: Snapshot, finished: ContinuousClock.Instant)?
+    private let waiters = SnapshotWaiters()
 
     /// Creates a collector.
     ///
@@ -54,34 +56,74 @@ public actor Collector {
         )
     }
 
-    /// A snapshot for one scrape.
+    /// A snapshot for one scrape, within the scrape's own budget (derived from `scrapeTimeout`, seconds, from the
+    /// header).
     ///
     /// Scrape mode: the cached one while fresh, the one in flight if a collection is running, otherwise a new
-    /// collection with the budget derived from `scrapeTimeout` (seconds, from the header). Interval mode: the latest
-    /// collection, or the first one once it finishes.
+    /// collection with that budget. Interval mode: the latest collection, or the first one once it finishes. A scrape
+    /// that joins a collection in flight waits for it at most its own budget; past that it gets ``provisional(budget:)``
+    /// while the shared collection goes on.
     public func snapshot(scrapeTimeout: Double?) async -> Snapshot {
+        let budget = settings.budget(scrapeTimeout: scrapeTimeout)
         if settings.mode == .interval {
             if let cached { return cached.snapshot }
-            if let inFlight { return await inFlight.value }
+            if let inFlight { return await join(inFlight, budget: budget) }
         }
         if let cached, cached.finished.duration(to: clock.now) < settings.cacheTTL {
             return cached.snapshot
         }
         if let inFlight {
-            return await inFlight.value
+            return await join(inFlight, budget: budget)
         }
-        return await collectShared(budget: settings.budget(scrapeTimeout: scrapeTimeout))
+        return await collectShared(budget: budget)
+    }
+
+    /// Waits for the collection in flight at most `budget`; the collection is not cancelled when the wait ends.
+    private func join(_ task: Task<Snapshot, Never>, budget: Duration) async -> Snapshot {
+        let (id, generation) = waiters.register()
+        let waiters = self.waiters
+        let finished = await withTaskGroup(of: Snapshot?.self) { group in
+            group.addTask { await waiters.wait(id, after: generation) }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        waiters.forget(id)
+        return finished ?? provisional(budget: budget)
+    }
+
+    /// What is known while a collection is still in flight: every tracked deployment with its last good values and
+    /// `fetchSucceeded == false` (none yet before the first collection: "not collected yet").
+    func provisional(budget: Duration) -> Snapshot {
+        let now = wallClock()
+        let samples = cycle.trackedKeys(state).map { key in
+            let record = state.records[key]
+            let stale = record?.failingSince.map { now - $0 >= settings.maxStale.seconds } ?? false
+            return DeploymentSample(
+                key: key,
+                deployment: stale ? nil : record?.deployment,
+                lastSuccessTimestamp: record?.lastSuccess,
+                fetchSucceeded: false
+            )
+        }
+        return Snapshot(deployments: samples, durationSeconds: budget.seconds, timeoutSeconds: budget.seconds)
     }
 
     private func collectShared(budget: Duration) async -> Snapshot {
         let task = Task { await self.collect(budget: budget) }
         inFlight = task
+        waiters.begin()
         let snapshot = await withTaskCancellationHandler {
             await task.value
         } onCancel: {
             task.cancel()
         }
         inFlight = nil
+        waiters.finish(snapshot)
         // Kept only when a later scrape may reuse it (interval mode, or scrape mode with a cache_ttl): a snapshot
         // holds its rendered deployment families (~1.4 KB per deployment) once served.
         cached = settings.mode == .interval || settings.cacheTTL > .zero ? (snapshot, clock.now) : nil
@@ -134,5 +176,99 @@ public actor Collector {
     /// collection.
     func adopt(_ memory: DeploymentRecords) {
         state.records.adopt(memory, in: Set(cycle.targets.map(\.workspace)))
+    }
+}
+
+/// Scrapes waiting for the collection in flight (``Collector/snapshot(scrapeTimeout:)``), each until it finishes or
+/// the waiting task is cancelled (its scrape's budget ended); the collection itself is never cancelled by a waiter.
+final class SnapshotWaiters: Sendable {
+    private enum Slot {
+        case registered
+        case waiting(CheckedContinuation<Snapshot?, Never>)
+        case cancelled
+    }
+
+    private struct State {
+        var nextId = 0
+        var slots: [Int: Slot] = [:]
+        /// Collections finished so far.
+        var finishedCount = 0
+        /// The last one's snapshot, until the next collection begins.
+        var last: Snapshot?
+    }
+
+    private let state = Locked(State())
+
+    /// A new waiter's id, and the number of collections finished before it.
+    func register() -> (id: Int, generation: Int) {
+        state.withLock { state in
+            defer { state.nextId += 1 }
+            state.slots[state.nextId] = .registered
+            return (state.nextId, state.finishedCount)
+        }
+    }
+
+    /// A collection begins: the previous one's snapshot is no longer kept for late waiters.
+    func begin() {
+        state.withLock { $0.last = nil }
+    }
+
+    /// The collection in flight finished: every waiter gets `snapshot`.
+    func finish(_ snapshot: Snapshot) {
+        let waiting = state.withLock { state -> [CheckedContinuation<Snapshot?, Never>] in
+            state.finishedCount += 1
+            state.last = snapshot
+            var waiting: [CheckedContinuation<Snapshot?, Never>] = []
+            for (id, slot) in state.slots {
+                if case .waiting(let continuation) = slot {
+                    waiting.append(continuation)
+                    state.slots[id] = nil
+                }
+            }
+            return waiting
+        }
+        for continuation in waiting {
+            continuation.resume(returning: snapshot)
+        }
+    }
+
+    /// Waits for the end of the collection that was in flight when `id` registered (at `generation`): its snapshot,
+    /// or `nil` when the waiting task is cancelled first.
+    func wait(_ id: Int, after generation: Int) async -> Snapshot? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Snapshot?, Never>) in
+                let now = state.withLock { state -> Snapshot?? in
+                    if state.finishedCount > generation, let last = state.last {
+                        state.slots[id] = nil
+                        return .some(last)
+                    }
+                    if case .cancelled = state.slots[id] {
+                        state.slots[id] = nil
+                        return .some(nil)
+                    }
+                    state.slots[id] = .waiting(continuation)
+                    return .none
+                }
+                if let now {
+                    continuation.resume(returning: now)
+                }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<Snapshot?, Never>? in
+                guard let slot = state.slots[id] else { return nil }
+                if case .waiting(let continuation) = slot {
+                    state.slots[id] = nil
+                    return continuation
+                }
+                state.slots[id] = .cancelled
+                return nil
+            }
+            waiting?.resume(returning: nil)
+        }
+    }
+
+    /// Drops what is left of waiter `id`.
+    func forget(_ id: Int) {
+        state.withLock { _ = $0.slots.removeValue(forKey: id) }
     }
 }

@@ -35,6 +35,8 @@ public actor APIMetrics: APIRequestObserver {
         public var retries: [String: [String: UInt64]]
         /// `dataworks_api_request_duration_seconds` by action.
         public var durations: [String: Histogram]
+        /// `dataworks_api_calls_skipped_total` by action, then ``CallSkipReason`` raw value: calls never sent.
+        public var skipped: [String: [String: UInt64]] = [:]
     }
 
     private var values: Values
@@ -47,6 +49,7 @@ public actor APIMetrics: APIRequestObserver {
             values.errors[action] = Dictionary(uniqueKeysWithValues: Self.presetErrorClasses.map { ($0, 0) })
             values.retries[action] = Dictionary(uniqueKeysWithValues: Self.retryReasons.map { ($0, 0) })
             values.durations[action] = Self.emptyHistogram
+            values.skipped[action] = Dictionary(uniqueKeysWithValues: CallSkipReason.allCases.map { ($0.rawValue, 0) })
         }
         self.values = values
     }
@@ -80,5 +83,9 @@ public actor APIMetrics: APIRequestObserver {
 
     public func retryScheduled(action: String, reason: String) {
         values.retries[action, default: [:]][reason, default: 0] += 1
+    }
+
+    public func callSkipped(action: String, reason: CallSkipReason) {
+        values.skipped[action, default: [:]][reason.rawValue, default: 0] += 1
     }
 }

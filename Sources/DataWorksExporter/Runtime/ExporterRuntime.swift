@@ -159,6 +159,12 @@ final class ExporterRuntime: Sendable {
             state.withLock { $0.reload.successful = false }
             throw ReloadError.invalidConfiguration(error)
         }
+        guard !config.targets.isEmpty else {
+            let error = ReloadError.noTargets
+            logger.error("configuration reload failed", metadata: ["error": "\(error)"])
+            state.withLock { $0.reload.successful = false }
+            throw error
+        }
         let old = generation
         warnAboutRestartOnlySettings(old: old.config.dataworks, new: config.dataworks)
         let new = await Generation.make(config: config, shared: shared, memory: await old.collector.memory())
