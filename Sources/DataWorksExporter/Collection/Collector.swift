@@ -80,10 +80,10 @@ public actor Collector {
 
     /// Waits for the collection in flight at most `budget`; the collection is not cancelled when the wait ends.
     private func join(_ task: Task<Snapshot, Never>, budget: Duration) async -> Snapshot {
-        let (id, generation) = waiters.register()
+        let id = waiters.register()
         let waiters = self.waiters
         let finished = await withTaskGroup(of: Snapshot?.self) { group in
-            group.addTask { await waiters.wait(id, after: generation) }
+            group.addTask { await waiters.wait(id) }
             group.addTask {
                 try? await Task.sleep(for: budget)
                 return nil
@@ -116,7 +116,6 @@ public actor Collector {
     private func collectShared(budget: Duration) async -> Snapshot {
         let task = Task { await self.collect(budget: budget) }
         inFlight = task
-        waiters.begin()
         let snapshot = await withTaskCancellationHandler {
             await task.value
         } onCancel: {
@@ -185,44 +184,40 @@ final class SnapshotWaiters: Sendable {
     private enum Slot {
         case registered
         case waiting(CheckedContinuation<Snapshot?, Never>)
+        case finished(Snapshot)
         case cancelled
     }
 
     private struct State {
         var nextId = 0
         var slots: [Int: Slot] = [:]
-        /// Collections finished so far.
-        var finishedCount = 0
-        /// The last one's snapshot, until the next collection begins.
-        var last: Snapshot?
     }
 
     private let state = Locked(State())
 
-    /// A new waiter's id, and the number of collections finished before it.
-    func register() -> (id: Int, generation: Int) {
+    /// A new waiter's id.
+    func register() -> Int {
         state.withLock { state in
             defer { state.nextId += 1 }
             state.slots[state.nextId] = .registered
-            return (state.nextId, state.finishedCount)
+            return state.nextId
         }
-    }
-
-    /// A collection begins: the previous one's snapshot is no longer kept for late waiters.
-    func begin() {
-        state.withLock { $0.last = nil }
     }
 
     /// The collection in flight finished: every waiter gets `snapshot`.
     func finish(_ snapshot: Snapshot) {
         let waiting = state.withLock { state -> [CheckedContinuation<Snapshot?, Never>] in
-            state.finishedCount += 1
-            state.last = snapshot
             var waiting: [CheckedContinuation<Snapshot?, Never>] = []
             for (id, slot) in state.slots {
-                if case .waiting(let continuation) = slot {
+                switch slot {
+                case .waiting(let continuation):
                     waiting.append(continuation)
                     state.slots[id] = nil
+                case .registered:
+                    // Registered, not yet waiting: held until its waiter comes or forgets it.
+                    state.slots[id] = .finished(snapshot)
+                case .finished, .cancelled:
+                    break
                 }
             }
             return waiting
@@ -232,19 +227,21 @@ final class SnapshotWaiters: Sendable {
         }
     }
 
-    /// Waits for the end of the collection that was in flight when `id` registered (at `generation`): its snapshot,
-    /// or `nil` when the waiting task is cancelled first.
-    func wait(_ id: Int, after generation: Int) async -> Snapshot? {
+    /// Waits for the end of the collection that was in flight when `id` registered: its snapshot, or `nil` when the
+    /// waiting task is cancelled first.
+    func wait(_ id: Int) async -> Snapshot? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Snapshot?, Never>) in
                 let now = state.withLock { state -> Snapshot?? in
-                    if state.finishedCount > generation, let last = state.last {
+                    switch state.slots[id] {
+                    case .finished(let snapshot):
                         state.slots[id] = nil
-                        return .some(last)
-                    }
-                    if case .cancelled = state.slots[id] {
+                        return .some(snapshot)
+                    case .cancelled, nil:
                         state.slots[id] = nil
                         return .some(nil)
+                    case .registered, .waiting:
+                        break
                     }
                     state.slots[id] = .waiting(continuation)
                     return .none
