@@ -34,6 +34,7 @@ struct Bench {
             "dataworks-exporter quota benchmark (simulator on loopback)\(smoke ? ", smoke mode: figures not judged" : "")\n"
         )
         try await apiCalls(scrapes: smoke ? 8 : 240)
+        try await PipelineRunQuota.run(scrapes: smoke ? 8 : 240)
         try await scrapeTime()
         try await throttlingStorm(seconds: stormSeconds, calm: smoke ? 1 : 5, recovery: smoke ? 1 : 10)
     }

@@ -39,6 +39,12 @@ public actor APIMetrics: APIRequestObserver {
 
     private var values: Values
 
+    /// The `code` label counted for `error`: `wrong_api_version` for an answer that means the target's
+    /// `api_version` is wrong (``APIError/indicatesWrongAPIVersion``), else its ``APIError/errorClass``.
+    public static func errorCode(of error: APIError) -> String {
+        error.indicatesWrongAPIVersion ? "wrong_api_version" : error.errorClass
+    }
+
     /// Creates the counters with every known code and retry reason pre-set to 0 for `actions`.
     public init(actions: [String] = ["GetDeployment"]) {
         var values = Values(requests: [:], errors: [:], retries: [:], durations: [:])
@@ -70,7 +76,7 @@ public actor APIMetrics: APIRequestObserver {
         values.durations[action] = histogram
         guard let error else { return }
         var codes = values.errors[action] ?? [:]
-        var code = error.errorClass
+        var code = Self.errorCode(of: error)
         if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
             code = "other"
         }
