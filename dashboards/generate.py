@@ -9,7 +9,9 @@ it would write.
 Every query is restricted to the exporter's own series: the job variable lists only jobs that expose
 dataworks_exporter_build_info (the exporter's /metrics, not a /probe job, not Prometheus itself or another target),
 and "All" means all of those values (no catch-all allValue). Deployment families are deduplicated per deployment
-(max by region_id, project, deployment_id) before they are counted, so two replicas count each deployment once.
+(max by region_id, project, deployment_id) before they are counted, so two replicas count each deployment once;
+pipeline runs likewise (max by region_id, project, kind, pipeline_run_id), and the release recording rules, which
+are per exporter, over the workspace without job and instance (max by region_id, project, kind, to_environment).
 """
 import json
 import pathlib
@@ -35,21 +37,19 @@ GREEN_ORANGE_AT_ONE = [("green", None), ("orange", 1)]
 RED_GREEN_AT_ONE = [("red", None), ("green", 1)]
 
 
-def variables(with_project=True):
-    result = [
+def variables(project_family="dataworks_deployment_info"):
+    """datasource -> job -> instance -> project; the projects are those of `project_family`, the family the
+    dashboard is about."""
+    return [
         builder.DatasourceVariable("datasource").label("Data source").type("prometheus"),
         query_variable("job", "Job", "label_values(dataworks_exporter_build_info, job)"),
         query_variable("instance", "Instance", 'label_values(dataworks_exporter_build_info{job=~"$job"}, instance)'),
+        query_variable(
+            "project",
+            "Project",
+            f'label_values({project_family}{{job=~"$job", instance=~"$instance"}}, project)',
+        ),
     ]
-    if with_project:
-        result.append(
-            query_variable(
-                "project",
-                "Project",
-                'label_values(dataworks_deployment_info{job=~"$job", instance=~"$instance"}, project)',
-            )
-        )
-    return result
 
 
 def query_variable(name, label, query):
@@ -178,7 +178,7 @@ def status_changes():
     )
 
 
-def dashboard(uid, title, description, rows, with_project=True, annotations=()):
+def dashboard(uid, title, description, rows, project_family="dataworks_deployment_info", annotations=()):
     board = (
         builder.Dashboard(title)
         .uid(uid)
@@ -210,7 +210,7 @@ def dashboard(uid, title, description, rows, with_project=True, annotations=()):
             .type("dashboard")
             .built_in(1)
         )
-        .variables(variables(with_project))
+        .variables(variables(project_family))
     )
     for annotation in annotations:
         board = board.annotation(annotation)
@@ -222,6 +222,55 @@ def dashboard(uid, title, description, rows, with_project=True, annotations=()):
             board = board.with_panel(sized(panel, w, h).id(next_id))
             next_id += 1
     return board
+
+
+def merged_table(title, description, targets, columns, hidden=(), units=(), status_colors=None, sort_by=None):
+    """A table of instant queries merged into one row per series identity: `columns` are (field, display name) in
+    their order, `hidden` the fields left out (each query's own value column, unless it is a column), `units`
+    (display name, unit) pairs, `status_colors` the background colour of each value of the Status column."""
+    panel = (
+        table.Panel()
+        .title(title)
+        .description(description)
+        .datasource(DS)
+        .targets(targets)
+        .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {"Time": True, **{field: True for field in hidden}},
+                    "indexByName": {field: index for index, (field, _) in enumerate(columns)},
+                    "renameByName": dict(columns),
+                },
+            )
+        )
+    )
+    if status_colors:
+        panel = panel.override_by_name(
+            "Status",
+            [
+                model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+                model.DynamicConfigValue(
+                    id_val="mappings",
+                    value=[
+                        {
+                            "type": "value",
+                            "options": {
+                                status: {"color": color, "index": index}
+                                for index, (status, color) in enumerate(status_colors.items())
+                            },
+                        }
+                    ],
+                ),
+            ],
+        )
+    for column, unit in units:
+        panel = panel.override_by_name(column, [model.DynamicConfigValue(id_val="unit", value=unit)])
+    panel = panel.show_header(True)
+    if sort_by:
+        panel = panel.sort_by([common_builder.TableSortByFieldState().display_name(sort_by).desc(False)])
+    return panel.cell_height(common.TableCellHeight.SM)
 
 
 def deployments():
@@ -243,69 +292,26 @@ def deployments():
         ),
     ]
     status_colors = {"failure": "red", "ready": "orange", "success": "green", "rejected": "purple", "unknown": "gray"}
-    deployments_table = (
-        table.Panel()
-        .title("Deployments")
-        .description(
-            "Every watched deployment: status, target environment, the failure reason of a failed one (ErrorMessage), "
-            "execution latency (ExecuteTime − CreateTime) and age since CreateTime."
-        )
-        .datasource(DS)
-        .targets(table_targets)
-        .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
-        .with_transformation(
-            model.DataTransformerConfig(
-                id_val="organize",
-                options={
-                    "excludeByName": {"Time": True, "Value #A": True, "Value #B": True, "Value #E": True},
-                    "indexByName": {
-                        "name": 0,
-                        "project": 1,
-                        "deployment_id": 2,
-                        "region_id": 3,
-                        "to_environment": 4,
-                        "status": 5,
-                        "error_message": 6,
-                        "Value #C": 7,
-                        "Value #D": 8,
-                    },
-                    "renameByName": {
-                        "name": "Name",
-                        "project": "Project",
-                        "deployment_id": "Deployment",
-                        "region_id": "Region",
-                        "to_environment": "Target",
-                        "status": "Status",
-                        "error_message": "Failure reason",
-                        "Value #C": "Execution latency",
-                        "Value #D": "Age",
-                    },
-                },
-            )
-        )
-        .override_by_name(
-            "Status",
-            [
-                model.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
-                model.DynamicConfigValue(
-                    id_val="mappings",
-                    value=[
-                        {
-                            "type": "value",
-                            "options": {
-                                status: {"color": color, "index": index}
-                                for index, (status, color) in enumerate(status_colors.items())
-                            },
-                        }
-                    ],
-                ),
-            ],
-        )
-        .override_by_name("Execution latency", [model.DynamicConfigValue(id_val="unit", value="s")])
-        .override_by_name("Age", [model.DynamicConfigValue(id_val="unit", value="s")])
-        .show_header(True)
-        .sort_by([common_builder.TableSortByFieldState().display_name("Age").desc(False)])
-        .cell_height(common.TableCellHeight.SM)
+    deployments_table = merged_table(
+        "Deployments",
+        "Every watched deployment: status, target environment, the failure reason of a failed one (ErrorMessage), "
+        "execution latency (ExecuteTime − CreateTime) and age since CreateTime.",
+        table_targets,
+        [
+            ("name", "Name"),
+            ("project", "Project"),
+            ("deployment_id", "Deployment"),
+            ("region_id", "Region"),
+            ("to_environment", "Target"),
+            ("status", "Status"),
+            ("error_message", "Failure reason"),
+            ("Value #C", "Execution latency"),
+            ("Value #D", "Age"),
+        ],
+        hidden=["Value #A", "Value #B", "Value #E"],
+        units=[("Execution latency", "s"), ("Age", "s")],
+        status_colors=status_colors,
+        sort_by="Age",
     )
     rows = [
         (
@@ -768,6 +774,450 @@ def exporter_health():
     )
 
 
+# Pipeline runs (API 2024-05-18): the identity of a run, and the selector of the project variable.
+RUN = "region_id, project, kind, pipeline_run_id"
+PIPELINE_RUN_STATUS_CHANGES = "Pipeline run status changes"
+PROMETHEUS_ANNOTATION_OPTIONS[PIPELINE_RUN_STATUS_CHANGES] = {
+    "titleFormat": "{{project}}/{{pipeline_run_id}} → {{status}}",
+    "textFormat": "Pipeline run {{pipeline_run_id}} ({{kind}}) in project {{project}} ({{region_id}}) is now {{status}}.",
+    "tagKeys": "status,kind",
+    "step": "1m",
+    "useValueForTime": False,
+}
+
+
+def run_status(statuses):
+    return f'max by ({RUN}) (dataworks_pipeline_run_status{{{DEP}, status=~"{statuses}"}}) == 1'
+
+
+def run_last_change():
+    """Seconds since the run last changed: its newest create, modify, execute or finish time."""
+    return (
+        f"time() - max by ({RUN}) "
+        f'({{__name__=~"dataworks_pipeline_run_(create|modify|execute|finish)_timestamp_seconds", {DEP}}})'
+    )
+
+
+def run_waiting():
+    """Seconds each run has waited at its manual stage, with the stage's code and step."""
+    return (
+        f"max by ({RUN}, stage_step, stage_code) ((dataworks_pipeline_run_awaiting_stage{{{DEP}}} == 1) "
+        f"* on (job, instance, {RUN}) group_left () "
+        f"(time() - dataworks_pipeline_run_awaiting_since_timestamp_seconds{{{DEP}}}))"
+    )
+
+
+def renamed(expr, new_label, old_label, by):
+    """`expr` with its label `old_label` copied to `new_label`, then only `by` and `new_label` kept."""
+    return f'max by ({by}, {new_label}) (label_replace({expr}, "{new_label}", "$1", "{old_label}", "(.*)"))'
+
+
+def pipeline_runs():
+    table_targets = [
+        query(
+            f"max by ({RUN}, object_name, creator) (dataworks_pipeline_run_info{{{DEP}}})",
+            ref="A",
+            instant=True,
+            table_format=True,
+        ),
+        query(f"max by ({RUN}, status) (dataworks_pipeline_run_status{{{DEP}}} == 1)", ref="B", instant=True, table_format=True),
+        query(
+            renamed(f'dataworks_pipeline_run_stage_info{{{DEP}, status=~"(?i)fail"}}', "failed_stage", "stage_code", RUN),
+            ref="C",
+            instant=True,
+            table_format=True,
+        ),
+        query(
+            f"max by ({RUN}, error_message) (dataworks_pipeline_run_error_info{{{DEP}}})",
+            ref="D",
+            instant=True,
+            table_format=True,
+        ),
+        query(
+            renamed(f"dataworks_pipeline_run_awaiting_stage{{{DEP}}} == 1", "gate", "stage_code", RUN),
+            ref="E",
+            instant=True,
+            table_format=True,
+        ),
+        query(f"max by ({RUN}) ({run_waiting()})", ref="F", instant=True, table_format=True),
+        query(
+            f"time() - max by ({RUN}) (dataworks_pipeline_run_create_timestamp_seconds{{{DEP}}})",
+            ref="G",
+            instant=True,
+            table_format=True,
+        ),
+    ]
+    status_colors = {
+        "fail": "red",
+        "termination": "purple",
+        "cancel": "gray",
+        "running": "blue",
+        "building": "blue",
+        "ready": "orange",
+        "init": "text",
+        "success": "green",
+        "unknown": "gray",
+    }
+    runs_table = merged_table(
+        "Pipeline runs",
+        "Every watched pipeline run (workspace and cross-project): status, the stage that failed and the failure "
+        "message, the manual stage a run waits at and for how long, and the age since CreateTime.",
+        table_targets,
+        [
+            ("object_name", "Object"),
+            ("project", "Project"),
+            ("pipeline_run_id", "Pipeline run"),
+            ("kind", "Kind"),
+            ("region_id", "Region"),
+            ("creator", "Creator"),
+            ("status", "Status"),
+            ("failed_stage", "Failed stage"),
+            ("error_message", "Failure message"),
+            ("gate", "Waiting at"),
+            ("Value #F", "Waiting for"),
+            ("Value #G", "Age"),
+        ],
+        hidden=["Value #A", "Value #B", "Value #C", "Value #D", "Value #E"],
+        units=[("Waiting for", "s"), ("Age", "s")],
+        status_colors=status_colors,
+        sort_by="Age",
+    )
+    rows = [
+        (
+            "Now",
+            [
+                (
+                    stat_panel(
+                        "Failed in 24h",
+                        "Pipeline runs whose status is fail and that last changed in the last 24 hours (as the "
+                        "DataWorksPipelineRunFailed alert).",
+                        f"count(({run_status('fail')}) and on ({RUN}) ({run_last_change()} < 86400)) or vector(0)",
+                        steps=GREEN_RED_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Waiting at a gate > 1h",
+                        "Pipeline runs waiting at a manual stage for more than an hour (as the "
+                        "DataWorksPipelineRunAwaitingStage alert).",
+                        f"count(max by ({RUN}) ({run_waiting()}) > 3600) or vector(0)",
+                        steps=GREEN_ORANGE_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Waiting at a gate",
+                        "Pipeline runs waiting at a manual stage: an earlier stage done, nothing running, the next "
+                        "stage still Init.",
+                        f"count(max by ({RUN}) (dataworks_pipeline_run_awaiting_stage{{{DEP}}}) == 1) or vector(0)",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Building or running",
+                        "Pipeline runs in status building or running.",
+                        f"count({run_status('building|running')}) or vector(0)",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Watched",
+                        "Pipeline runs the exporter has data for (each once, however many exporters watch it).",
+                        f"count(max by ({RUN}) (dataworks_pipeline_run_info{{{DEP}}})) or vector(0)",
+                    ),
+                    4,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Refresh failed",
+                        "Pipeline runs whose last refresh failed (dataworks_pipeline_run_fetch_success 0 on every "
+                        "exporter that watches them); their status may be out of date.",
+                        f"count(max by ({RUN}) (dataworks_pipeline_run_fetch_success{{{DEP}}}) == 0) or vector(0)",
+                        steps=GREEN_ORANGE_AT_ONE,
+                    ),
+                    4,
+                    4,
+                ),
+            ],
+        ),
+        (
+            "Pipeline runs",
+            [
+                (runs_table, 24, 10),
+                (
+                    timeseries_panel(
+                        "Pipeline runs by status",
+                        "How many watched pipeline runs are in each status over time (each run once, however many "
+                        "exporters watch it).",
+                        [
+                            (
+                                f"sum by (status) (max by ({RUN}, status) (dataworks_pipeline_run_status{{{DEP}}}))",
+                                "{{status}}",
+                            )
+                        ],
+                        red="fail",
+                        stack=True,
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Waiting at a manual stage",
+                        "How long each run has waited at its manual stage (someone must execute it); the "
+                        "DataWorksPipelineRunAwaitingStage alert fires past an hour.",
+                        [(run_waiting(), "{{project}}/{{pipeline_run_id}} at {{stage_code}}")],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Deployed items by status",
+                        "What the finished runs deployed (dataworks_pipeline_run_items), by item type and status, each "
+                        "run once.",
+                        [
+                            (
+                                f"sum by (item_type, status) (max by ({RUN}, item_type, status) "
+                                f"(dataworks_pipeline_run_items{{{DEP}}}))",
+                                "{{item_type}} {{status}}",
+                            )
+                        ],
+                        red=".*(Fail|fail).*",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Data freshness",
+                        "Seconds since each pipeline run was last fetched successfully. Finished runs are re-checked "
+                        "every terminal_refresh, so their age grows until then.",
+                        [
+                            (
+                                f"time() - max by ({RUN}) "
+                                f"(dataworks_pipeline_run_last_fetch_success_timestamp_seconds{{{DEP}}})",
+                                "{{project}}/{{pipeline_run_id}}",
+                            )
+                        ],
+                        unit="s",
+                    ),
+                    12,
+                    8,
+                ),
+            ],
+        ),
+    ]
+    return dashboard(
+        "dataworks-pipeline-runs",
+        "DataWorks / Pipeline runs",
+        "Alibaba Cloud DataWorks pipeline runs (API 2024-05-18, new Data Studio; workspace and cross-project) watched "
+        "by dataworks-exporter.",
+        rows,
+        project_family="dataworks_pipeline_run_info",
+        annotations=[
+            builder.AnnotationQuery()
+            .name(PIPELINE_RUN_STATUS_CHANGES)
+            .datasource(DS)
+            .enable(True)
+            .hide(False)
+            .icon_color("orange")
+            .expr(
+                f"max by ({RUN}, status) ((changes(dataworks_pipeline_run_status{{{DEP}}}[$__rate_interval]) > 0) "
+                f"and (dataworks_pipeline_run_status{{{DEP}}} == 1))"
+            )
+        ],
+    )
+
+
+# Releases: the labels of the recording rules in alerts/dataworks.rules.yml (group dataworks-releases) without job
+# and instance, over which two exporters that watch the same workspace are deduplicated.
+WS = "region_id, project, kind, to_environment"
+WS_LEGEND = "{{project}} {{kind}} → {{to_environment}}"
+
+
+def recorded(name, extra=""):
+    """A recording rule of the dataworks-releases group, deduplicated over the exporters."""
+    return f"max by ({WS}) (workspace:dataworks_{name}{{{DEP}{extra}}})"
+
+
+def quantiles_panel(title, description, histogram):
+    """The p50 and p90 recording rules of `histogram` over time, per workspace, kind and environment."""
+    return timeseries_panel(
+        title,
+        description,
+        [(recorded(f"{histogram}:{q}_1d"), f"{q} " + WS_LEGEND) for q in ("p50", "p90")],
+        unit="s",
+    )
+
+
+def releases_of(statuses, environment="production"):
+    return (
+        f"sum(max by ({WS}, status) (workspace:dataworks_releases:increase1d{{{DEP}, "
+        f'to_environment="{environment}", status=~"{statuses}"}}))'
+    )
+
+
+def releases():
+    table_targets = [
+        query(recorded("release_deployment_frequency:increase1d"), ref="A", instant=True, table_format=True),
+        query(recorded("release_change_failure_rate:ratio1d"), ref="B", instant=True, table_format=True),
+        query(recorded("release_duration_seconds:p50_1d"), ref="C", instant=True, table_format=True),
+        query(recorded("release_duration_seconds:p90_1d"), ref="D", instant=True, table_format=True),
+        query(recorded("release_lead_time_seconds:p50_1d"), ref="E", instant=True, table_format=True),
+        query(recorded("release_lead_time_seconds:p90_1d"), ref="F", instant=True, table_format=True),
+    ]
+    values = [
+        ("Value #A", "Delivered / day"),
+        ("Value #B", "Change failure rate"),
+        ("Value #C", "Duration p50"),
+        ("Value #D", "Duration p90"),
+        ("Value #E", "Lead time p50"),
+        ("Value #F", "Lead time p90"),
+    ]
+    per_workspace = merged_table(
+        "By workspace and environment",
+        "Over the last day, per workspace, kind (deployment, pipeline_run, cross_project) and target "
+        "environment: releases delivered, change failure rate (failed / (delivered + failed)), and the median "
+        "and 90th percentile of the duration (creation to execution) and lead time (earliest commit to "
+        "execution; only with lead time enabled) of the delivered releases.",
+        table_targets,
+        [("project", "Project"), ("region_id", "Region"), ("kind", "Kind"), ("to_environment", "Target")] + values,
+        units=[("Change failure rate", "percentunit")]
+        + [(column, "s") for column in ("Duration p50", "Duration p90", "Lead time p50", "Lead time p90")],
+    )
+    rows = [
+        (
+            "Production, last day",
+            [
+                (
+                    stat_panel(
+                        "Delivered",
+                        "Releases into production that succeeded over the last day, every workspace and kind.",
+                        f"{releases_of('success')} or vector(0)",
+                    ),
+                    6,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Failed",
+                        "Releases into production that failed over the last day (status failure or fail).",
+                        f"{releases_of('failure|fail')} or vector(0)",
+                        steps=GREEN_RED_AT_ONE,
+                    ),
+                    6,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Change failure rate",
+                        "Failed / (delivered + failed) releases into production over the last day; the "
+                        "DataWorksReleaseChangeFailureRateHigh alert fires per workspace over 20 %.",
+                        f"{releases_of('failure|fail')} / {releases_of('success|failure|fail')}",
+                        unit="percentunit",
+                        steps=[("green", None), ("orange", 0.1), ("red", 0.2)],
+                    ),
+                    6,
+                    4,
+                ),
+                (
+                    stat_panel(
+                        "Rejected, cancelled, terminated",
+                        "Releases into production stopped by a person over the last day: they count neither as "
+                        "delivered nor as failed.",
+                        f"{releases_of('rejected|cancel|termination')} or vector(0)",
+                    ),
+                    6,
+                    4,
+                ),
+            ],
+        ),
+        (
+            "Releases",
+            [
+                (per_workspace, 24, 8),
+                (
+                    timeseries_panel(
+                        "Deployment frequency",
+                        "Releases delivered over the last day (a rolling day), per workspace, kind and environment.",
+                        [(recorded("release_deployment_frequency:increase1d"), WS_LEGEND)],
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Change failure rate",
+                        "Failed / (delivered + failed) over the last day (a rolling day), per workspace, kind and "
+                        "environment.",
+                        [(recorded("release_change_failure_rate:ratio1d"), WS_LEGEND)],
+                        unit="percentunit",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    quantiles_panel(
+                        "Release duration",
+                        "Median and 90th percentile of the time from creation to execution of the releases delivered "
+                        "over the last day.",
+                        "release_duration_seconds",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    quantiles_panel(
+                        "Lead time from commit",
+                        "Median and 90th percentile of the time from the earliest commit of a release's files to its "
+                        "execution, releases delivered over the last day (only where lead time is enabled).",
+                        "release_lead_time_seconds",
+                    ),
+                    12,
+                    8,
+                ),
+                (
+                    timeseries_panel(
+                        "Releases by status",
+                        "Releases that reached a final status over the last day (a rolling day), by status, every "
+                        "workspace, kind and environment.",
+                        [
+                            (
+                                f"sum by (status) (max by ({WS}, status) "
+                                f"(workspace:dataworks_releases:increase1d{{{DEP}}}))",
+                                "{{status}}",
+                            )
+                        ],
+                        red="failure|fail",
+                        stack=True,
+                    ),
+                    24,
+                    8,
+                ),
+            ],
+        ),
+    ]
+    return dashboard(
+        "dataworks-releases",
+        "DataWorks / Releases",
+        "How often DataWorks releases ship, how often they fail, how long they take and how long from commit to "
+        "release, per workspace and environment, from the recording rules of alerts/dataworks.rules.yml.",
+        rows,
+        project_family="dataworks_releases_total",
+    )
+
+
 def render(board):
     document = json.loads(JSONEncoder(sort_keys=True, indent=2).encode(board.build()))
     for annotation in document.get("annotations", {}).get("list", []):
@@ -779,6 +1229,8 @@ def main():
     outputs = {
         "dataworks-deployments.json": deployments(),
         "dataworks-exporter-health.json": exporter_health(),
+        "dataworks-pipeline-runs.json": pipeline_runs(),
+        "dataworks-releases.json": releases(),
     }
     check = "--check" in sys.argv[1:]
     stale = []

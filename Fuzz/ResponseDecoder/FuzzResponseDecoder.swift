@@ -2,8 +2,9 @@ import CurlClient
 import DataWorksAPI
 import FuzzDriver
 
-/// libFuzzer entry point: every input is a response body, decoded as JSON and as XML, as GetDeployment and
-/// ListDeployments and as the six 2024-05-18 pipeline-run reads, under success and error statuses. Decoding may fail; it must never crash or hang.
+/// libFuzzer entry point: every input is a response body, decoded as JSON and as XML, as GetDeployment,
+/// ListDeployments and GetFileVersion and as the six 2024-05-18 pipeline-run reads, under success and error statuses.
+/// Decoding may fail; it must never crash or hang.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzResponseDecoder(_ data: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     let body = Array(UnsafeBufferPointer(start: data, count: count))
@@ -19,6 +20,7 @@ public func fuzzResponseDecoder(_ data: UnsafePointer<UInt8>, _ count: Int) -> I
             )
             _ = try? ResponseDecoder.decodeGetDeployment(response)
             _ = try? ResponseDecoder.decodeListDeployments(response)
+            _ = try? ResponseDecoder.decodeGetFileVersion(response)
             _ = try? ResponseDecoder.decodeGetPipelineRun(response)
             _ = try? ResponseDecoder.decodeListPipelineRuns(response)
             _ = try? ResponseDecoder.decodeListPipelineRunItems(response)

@@ -24,7 +24,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
     /// `ToEnvironment`: 1 development, 2 production.
     public var toEnvironment: Int?
     /// `CheckingStatus`: 7 check failed, 8 checking; `nil` when absent or empty.
-    public var checkingStatus: Int?
+    public var checkingStatus: DeploymentCheckingStatus?
 
     /// Creates a deployment; every field defaults to `nil`.
     public init(
@@ -38,7 +38,7 @@ public struct Deployment: Sendable, Equatable, Hashable {
         errorMessage: String? = nil,
         fromEnvironment: Int? = nil,
         toEnvironment: Int? = nil,
-        checkingStatus: Int? = nil
+        checkingStatus: DeploymentCheckingStatus? = nil
     ) {
         self.id = id
         self.name = name
@@ -63,10 +63,10 @@ public struct DeployedItem: Sendable, Equatable, Hashable {
     /// `FileVersion`.
     public var fileVersion: Int?
     /// `Status`: 0 UNPUBLISHED, 1 SUCCESS, 2 ERROR, 3 CLONED, 4 DEPLOY_ERROR, 5 CLONING, 6 REJECT.
-    public var status: Int?
+    public var status: DeployedItemStatus?
 
     /// Creates an item.
-    public init(fileId: Int64? = nil, fileVersion: Int? = nil, status: Int? = nil) {
+    public init(fileId: Int64? = nil, fileVersion: Int? = nil, status: DeployedItemStatus? = nil) {
         self.fileId = fileId
         self.fileVersion = fileVersion
         self.status = status

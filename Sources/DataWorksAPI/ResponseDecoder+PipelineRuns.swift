@@ -150,7 +150,7 @@ extension ResponseDecoder {
 
     /// The top-level fields and the object under `key` of a usable answer. Without that object the answer is a
     /// service error when it names an error code (`Code` or `ErrorCode`), else a parse error.
-    private static func payload(
+    static func payload(
         _ response: HTTPResponse,
         key: String
     ) throws(APIError) -> (top: FieldReader, object: FieldReader) {

@@ -43,7 +43,7 @@ public enum ResponseDecoder {
                     DeployedItem(
                         fileId: try item.int64("FileId"),
                         fileVersion: try item.int("FileVersion"),
-                        status: try item.int("Status")
+                        status: try item.int("Status").map(DeployedItemStatus.init(code:))
                     )
                 }
             )
@@ -195,7 +195,7 @@ public enum ResponseDecoder {
             errorMessage: try fields.string("ErrorMessage"),
             fromEnvironment: try fields.int("FromEnvironment"),
             toEnvironment: try fields.int("ToEnvironment"),
-            checkingStatus: try fields.intAllowingEmpty("CheckingStatus")
+            checkingStatus: try fields.intAllowingEmpty("CheckingStatus").map(DeploymentCheckingStatus.init(code:))
         )
     }
 }

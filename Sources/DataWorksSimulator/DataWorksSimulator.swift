@@ -2,9 +2,10 @@ import DataWorksAPI
 import Foundation
 public import HTTPServer
 
-/// A local DataWorks OpenAPI that serves `GetDeployment` and `ListDeployments` (2020-05-18) and the six pipeline-run
-/// reads of 2024-05-18 (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see
-/// `SimulatorHandler+PipelineRuns.swift`) over libmicrohttpd.
+/// A local DataWorks OpenAPI that serves `GetDeployment`, `ListDeployments` and `GetFileVersion` (2020-05-18; a release
+/// history on request, ``SimulatedReleaseHistory``) and the six pipeline-run reads of 2024-05-18
+/// (``SimulatedPipelineRun``, ``SimulatedCrossProjectPipelineRun``; see `SimulatorHandler+PipelineRuns.swift`) over
+/// libmicrohttpd.
 ///
 /// It accepts only requests signed correctly, with V3 (`ACS3-HMAC-SHA256`) or V1 (`HMAC-SHA1`), by its own
 /// AccessKey (``accessKeyId``, ``accessKeySecret``), and answers wrong signatures, unknown AccessKeys, replayed
@@ -31,6 +32,9 @@ public final class DataWorksSimulator: Sendable {
     ///   - deployments: What `GetDeployment` and `ListDeployments` answer with.
     ///   - pipelineRuns: What the 2024-05-18 pipeline-run reads answer with (none by default).
     ///   - crossProjectPipelineRuns: What the 2024-05-18 cross-project reads answer with (none by default).
+    ///   - releaseHistory: A release history to serve besides (``SimulatedReleaseHistory``, e.g. `.demo(now:)`): its
+    ///     packages in `GetDeployment`/`ListDeployments` (a deployment of `deployments` with the same id wins), its
+    ///     file versions in `GetFileVersion`, its pipeline runs with `pipelineRuns`; none by default.
     ///   - listenAddress: `127.0.0.1:0` by default.
     ///   - tls: HTTPS settings (e.g. a certificate from a private CA); `nil` (default) serves plain HTTP.
     /// - Throws: `ServerError` when the address cannot be bound.
@@ -38,12 +42,17 @@ public final class DataWorksSimulator: Sendable {
         deployments: [SimulatedDeployment],
         pipelineRuns: [SimulatedPipelineRun] = [],
         crossProjectPipelineRuns: [SimulatedCrossProjectPipelineRun] = [],
+        releaseHistory: SimulatedReleaseHistory? = nil,
         listenAddress: String = "127.0.0.1:0",
         tls: HTTPServer.TLSConfiguration? = nil
     ) throws {
         let state = SimulatorState(
             deployments: deployments,
-            pipelineRunState: PipelineRunState(runs: pipelineRuns, crossProjectRuns: crossProjectPipelineRuns)
+            pipelineRunState: PipelineRunState(
+                runs: pipelineRuns + (releaseHistory?.pipelineRuns ?? []),
+                crossProjectRuns: crossProjectPipelineRuns
+            ),
+            releaseHistory: ReleaseHistoryState(releaseHistory)
         )
         let server = try HTTPServer(configuration: .init(listenAddresses: [listenAddress], tls: tls)) { request in
             await SimulatorHandler(state: state).handle(request)
@@ -161,10 +170,17 @@ actor SimulatorState {
     private var nonceOrder: [String] = []
     /// The pipeline runs (2024-05-18) and their faults; see `SimulatorHandler+PipelineRuns.swift`.
     var pipelineRunState: PipelineRunState
+    /// The release history's packages and file versions; see `SimulatorHandler+Releases.swift`.
+    var releaseHistory: ReleaseHistoryState
 
-    init(deployments: [SimulatedDeployment], pipelineRunState: PipelineRunState = PipelineRunState()) {
+    init(
+        deployments: [SimulatedDeployment],
+        pipelineRunState: PipelineRunState = PipelineRunState(),
+        releaseHistory: ReleaseHistoryState = ReleaseHistoryState()
+    ) {
         self.deployments = Dictionary(deployments.map { ($0.deploymentId, $0) }, uniquingKeysWith: { _, last in last })
         self.pipelineRunState = pipelineRunState
+        self.releaseHistory = releaseHistory
     }
 
     func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int?) {
@@ -175,6 +191,7 @@ actor SimulatorState {
         faults = [:]
         listFault = nil
         pipelineRunState.clearFaults()
+        releaseHistory.clearFaults()
         background = BackgroundFaults()
     }
 

@@ -49,6 +49,8 @@ struct SimulatorHandler: Sendable {
             return await getDeployment(call)
         case "ListDeployments" where call.version == Self.apiVersion:
             return await listDeployments(call)
+        case "GetFileVersion" where call.version == Self.apiVersion:
+            return await getFileVersion(call)
         default:
             return error(404, code: "InvalidAction.NotFound", message: "Specified api is not found.")
         }
@@ -136,7 +138,11 @@ struct SimulatorHandler: Sendable {
             return answer
         }
         let deployments = await state.deployments
-        guard let deployment = deployments[deploymentId], matchesProject(deployment, call.parameters) else {
+        let release =
+            deployments[deploymentId] == nil ? await releasePackage(deploymentId, at: Self.nowMilliseconds()) : nil
+        guard let deployment = deployments[deploymentId] ?? release?.deployment,
+            matchesProject(deployment, call.parameters)
+        else {
             return error(
                 404,
                 code: "Invalid.Deployment.NotFound",
@@ -147,7 +153,10 @@ struct SimulatorHandler: Sendable {
             "RequestId": requestId(),
             "HttpStatusCode": 200,
             "Success": true,
-            "Data": ["Deployment": Self.fields(of: deployment), "DeployedItems": [[String: Any]]()],
+            "Data": [
+                "Deployment": release.map(Self.fields(of:)) ?? Self.fields(of: deployment),
+                "DeployedItems": release.map { Self.fields(of: $0.items) } ?? [[String: Any]](),
+            ],
         ]
         return call.wantsXML ? xml(root: "GetDeploymentResponse", body) : json(body)
     }
@@ -193,7 +202,11 @@ struct SimulatorHandler: Sendable {
         if let fault = await state.takeListFault(), let answer = await answer(for: fault, nonce: call.nonce) {
             return answer
         }
-        let deployments = await state.deployments.values.sorted { $0.deploymentId < $1.deploymentId }
+        let scenario = await state.deployments
+        let history = await state.withReleaseHistory { $0.snapshots(at: Self.nowMilliseconds()) }
+        let deployments =
+            (Array(scenario.values) + history.values.map(\.deployment).filter { scenario[$0.deploymentId] == nil })
+            .sorted { $0.deploymentId < $1.deploymentId }
         let inProject = deployments.filter { matchesProject($0, call.parameters) }
         guard call.parameters["ProjectId"] != nil || call.parameters["ProjectIdentifier"] != nil else {
             return error(400, code: "MissingProjectId", message: "ProjectId or ProjectIdentifier is mandatory.")

@@ -11,22 +11,37 @@ import Yams
         "DataWorksDeploymentFailed", "DataWorksDeploymentStuck", "DataWorksDeploymentDataStale",
         "DataWorksApiUnavailable", "DataWorksApiErrorsHigh", "DataWorksApiThrottled",
         "DataWorksApiDailyQuotaExhausted", "DataWorksExporterDown", "DataWorksExporterAbsent",
-        "DataWorksExporterConfigReloadFailed",
+        "DataWorksExporterConfigReloadFailed", "DataWorksPipelineRunFailed", "DataWorksPipelineRunAwaitingStage",
+        "DataWorksPipelineRunStuck", "DataWorksReleaseChangeFailureRateHigh",
+    ]
+    /// The release-analytics recording rules (issue 14): deployment frequency, change failure rate, duration and
+    /// lead time quantiles per exporter, workspace, kind and environment.
+    static let recorded: Set<String> = [
+        "workspace:dataworks_releases:increase1d", "workspace:dataworks_release_deployment_frequency:increase1d",
+        "workspace:dataworks_release_change_failure_rate:ratio1d",
+        "workspace:dataworks_release_duration_seconds:p50_1d", "workspace:dataworks_release_duration_seconds:p90_1d",
+        "workspace:dataworks_release_lead_time_seconds:p50_1d", "workspace:dataworks_release_lead_time_seconds:p90_1d",
     ]
 
     /// Every alerting rule of the file.
     static func alerts() throws -> [[String: Any]] {
-        let file = try #require(try Yams.load(yaml: Repository.text(rulesPath)) as? [String: Any])
-        let groups = try #require(file["groups"] as? [[String: Any]])
-        return groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }.filter { $0["alert"] != nil }
+        try rules().filter { $0["alert"] != nil }
     }
 
-    @Test func promtoolChecksTheRulesAndRunsTheirUnitTests() throws {
+    /// Every rule of the file, alerting and recording.
+    static func rules() throws -> [[String: Any]] {
+        let file = try #require(try Yams.load(yaml: Repository.text(rulesPath)) as? [String: Any])
+        let groups = try #require(file["groups"] as? [[String: Any]])
+        return groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }
+    }
+
+    @Test func promtoolChecksTheRulesAndRunsTheirUnitTests() async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
-        let check = try Repository.run(promtool, ["check", "rules", Self.rulesPath])
+        let check = try await Repository.run(promtool, ["check", "rules", Self.rulesPath])
         #expect(check.status == 0, "\(check.output)")
-        #expect(check.output.contains("SUCCESS: \(Self.expected.count) rules found"), "\(check.output)")
-        let test = try Repository.run(promtool, ["test", "rules", Self.testsPath])
+        let count = Self.expected.count + Self.recorded.count
+        #expect(check.output.contains("SUCCESS: \(count) rules found"), "\(check.output)")
+        let test = try await Repository.run(promtool, ["test", "rules", Self.testsPath])
         #expect(test.status == 0, "\(test.output)")
         #expect(test.output.contains("SUCCESS"), "\(test.output)")
     }
@@ -77,6 +92,39 @@ import Yams
         }
         #expect(silent == Self.expected, "not tested silent: \(Self.expected.subtracting(silent))")
         #expect(firing == Self.expected, "not tested firing: \(Self.expected.subtracting(firing))")
+    }
+
+    /// Every recording rule is checked by a `promql_expr_test` of its output at a hand-computed value.
+    @Test func everyRecordingRuleIsUnitTestedWithItsValues() throws {
+        let recorded = try Self.rules().compactMap { $0["record"] as? String }
+        #expect(Set(recorded) == Self.recorded)
+        let file = try #require(try Yams.load(yaml: Repository.text(Self.testsPath)) as? [String: Any])
+        let tests = try #require(file["tests"] as? [[String: Any]])
+        var tested: Set<String> = []
+        for test in tests {
+            for case let check as [String: Any] in test["promql_expr_test"] as? [Any] ?? [] {
+                let expr = try #require(check["expr"] as? String)
+                let samples = check["exp_samples"] as? [[String: Any]] ?? []
+                #expect(!samples.isEmpty, "\(expr): no expected sample")
+                tested.insert(expr)
+            }
+        }
+        #expect(Self.recorded.isSubset(of: tested), "not tested: \(Self.recorded.subtracting(tested))")
+    }
+
+    /// The pipeline-run alerts are evaluated per exporter and deduplicated: every one aggregates with `max by` over
+    /// the run's identity, and the failed-run text names the failing stage and the message.
+    @Test func pipelineRunAlertsDeduplicateAndNameTheFailingStage() throws {
+        let alerts = try Self.alerts().filter { ($0["alert"] as? String)?.hasPrefix("DataWorksPipelineRun") == true }
+        #expect(alerts.count == 3)
+        for rule in alerts {
+            let expr = try #require(rule["expr"] as? String)
+            #expect(expr.contains("max by (region_id, project, kind, pipeline_run_id"), "\(expr)")
+        }
+        let failed = try #require(alerts.first { $0["alert"] as? String == "DataWorksPipelineRunFailed" })
+        let description = (failed["annotations"] as? [String: Any])?["description"] as? String ?? ""
+        #expect(description.contains("dataworks_pipeline_run_stage_info") && description.contains("stage_code"))
+        #expect(description.contains("dataworks_pipeline_run_error_info") && description.contains("error_message"))
     }
 
     /// The look-back of a failed deployment is bounded, and the info join sits outside the `and` (the precedence

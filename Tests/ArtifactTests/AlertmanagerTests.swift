@@ -15,9 +15,9 @@ import Testing
         "/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager", "/usr/local/bin/alertmanager",
     ].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    @Test func amtoolChecksTheExampleConfig() throws {
+    @Test func amtoolChecksTheExampleConfig() async throws {
         let amtool = try #require(Self.amtool, "amtool missing: apt-get install -y prometheus-alertmanager")
-        let check = try Repository.run(amtool, ["check-config", Self.configPath])
+        let check = try await Repository.run(amtool, ["check-config", Self.configPath])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("2 inhibit rules"), "\(check.output)")
     }
@@ -58,34 +58,34 @@ import Testing
             try? output.close()
         }
         let url = "--alertmanager.url=http://127.0.0.1:\(port)"
-        func call(_ arguments: [String]) throws -> Repository.Outcome {
-            try Repository.run(amtool, [url] + arguments)
+        func call(_ arguments: [String]) async throws -> Repository.Outcome {
+            try await Repository.run(amtool, [url] + arguments)
         }
         var ready = false
         for _ in 0..<100 where !ready {
-            ready = try call(["config", "show"]).status == 0
+            ready = try await call(["config", "show"]).status == 0
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
         let startLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         try #require(ready, "alertmanager did not start: \(startLog)")
 
-        func add(_ alertname: String, job: String, instance: String) throws {
+        func add(_ alertname: String, job: String, instance: String) async throws {
             let labels = [
                 "alertname=\(alertname)", "job=\(job)", "instance=\(instance)", "severity=warning",
                 "region_id=cn-zhangjiakou", "project=10000", "deployment_id=3000002",
             ]
-            let added = try call(["alert", "add"] + labels)
+            let added = try await call(["alert", "add"] + labels)
             #expect(added.status == 0, "\(added.output)")
         }
         // Targets for two exporters of one job and one of another job; sources for exporter a only.
         for instance in ["a:19520", "b:19520"] {
-            try add("DataWorksDeploymentDataStale", job: "dataworks-exporter", instance: instance)
-            try add("DataWorksApiErrorsHigh", job: "dataworks-exporter", instance: instance)
+            try await add("DataWorksDeploymentDataStale", job: "dataworks-exporter", instance: instance)
+            try await add("DataWorksApiErrorsHigh", job: "dataworks-exporter", instance: instance)
         }
-        try add("DataWorksDeploymentDataStale", job: "dataworks-exporter-sharded", instance: "team-a:19520")
-        try add("DataWorksDeploymentDataStale", job: "dataworks-exporter-sharded", instance: "team-b:19520")
-        try add("DataWorksApiUnavailable", job: "dataworks-exporter", instance: "a:19520")
-        try add("DataWorksExporterDown", job: "dataworks-exporter-sharded", instance: "team-a:19520")
+        try await add("DataWorksDeploymentDataStale", job: "dataworks-exporter-sharded", instance: "team-a:19520")
+        try await add("DataWorksDeploymentDataStale", job: "dataworks-exporter-sharded", instance: "team-b:19520")
+        try await add("DataWorksApiUnavailable", job: "dataworks-exporter", instance: "a:19520")
+        try await add("DataWorksExporterDown", job: "dataworks-exporter-sharded", instance: "team-a:19520")
 
         let expected: Set<String> = [
             "DataWorksDeploymentDataStale dataworks-exporter a:19520",
@@ -94,7 +94,7 @@ import Testing
         ]
         var muted: Set<String> = []
         for _ in 0..<50 where muted != expected {
-            let query = try call(["--output=json", "alert", "query", "--inhibited"])
+            let query = try await call(["--output=json", "alert", "query", "--inhibited"])
             #expect(query.status == 0, "\(query.output)")
             let alerts = try JSONSerialization.jsonObject(with: Data(query.output.utf8)) as? [[String: Any]] ?? []
             muted = Set(

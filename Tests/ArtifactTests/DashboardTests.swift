@@ -8,6 +8,8 @@ import Testing
     static let uids = [
         "dashboards/dataworks-deployments.json": "dataworks-deployments",
         "dashboards/dataworks-exporter-health.json": "dataworks-exporter-health",
+        "dashboards/dataworks-pipeline-runs.json": "dataworks-pipeline-runs",
+        "dashboards/dataworks-releases.json": "dataworks-releases",
     ]
 
     static func load(_ path: String) throws -> [String: Any] {
@@ -32,7 +34,7 @@ import Testing
         panels(dashboard).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
     }
 
-    @Test func theTwoDashboardsHaveStableUIDsAndACurrentSchema() throws {
+    @Test func theDashboardsHaveStableUIDsAndACurrentSchema() throws {
         #expect(Set(Self.files) == Set(Self.uids.keys))
         for path in Self.files {
             let dashboard = try Self.load(path)
@@ -146,22 +148,91 @@ import Testing
         #expect(staleExpr.contains("dataworks_deployment_fetch_success"), "\(staleExpr)")
     }
 
-    /// Deployment families are deduplicated per deployment before they are counted or summed, so two replicas (or a
-    /// /metrics and a /probe job) count a deployment once; error codes preset to 0 are left out of the legend.
-    @Test func deploymentCountsDeduplicateAndErrorLegendsShowOnlyWhatHappened() throws {
+    /// Deployment, pipeline-run and release families are deduplicated (per deployment, per run, per workspace)
+    /// before they are counted or summed, so two replicas (or a /metrics and a /probe job) count each once; error
+    /// codes preset to 0 are left out of the legend.
+    @Test func countsDeduplicateAndErrorLegendsShowOnlyWhatHappened() throws {
+        // Aggregations over exporters; `by (instance…)` ones stay per exporter and need none.
+        let aggregation = try Regex(#"\b(count|sum|avg)( by \((?![^)]*instance)[^)]*\))? ?\("#)
+        let deduplicated = ["dataworks_deployment_", "dataworks_pipeline_run_", "workspace:dataworks_release"]
+        var checked = 0
         for path in Self.files {
-            for expr in Self.expressions(try Self.load(path)) where expr.contains("dataworks_deployment_") {
-                for aggregation in ["count(", "sum by (status) (", "avg("] where expr.contains(aggregation) {
-                    let inner = expr[expr.range(of: aggregation)!.upperBound...]
+            for expr in Self.expressions(try Self.load(path))
+            where deduplicated.contains(where: { expr.contains($0) }) {
+                for match in expr.matches(of: aggregation) {
+                    let inner = expr[match.range.upperBound...]
                     #expect(
                         inner.drop(while: { $0 == "(" }).hasPrefix("max by ("),
-                        "\(path): \(aggregation) without max by: \(expr)"
+                        "\(path): \(expr[match.range]) without max by: \(expr)"
                     )
+                    checked += 1
                 }
             }
             for expr in Self.expressions(try Self.load(path)) where expr.contains("sum by (code)") {
                 #expect(expr.contains("> 0 or label_replace("), "\(path): every code, zeros included: \(expr)")
             }
+        }
+        #expect(checked >= 20, "\(checked) aggregations checked")
+    }
+
+    /// Issue 12 item 6: status over time, the stage that failed with its message, runs waiting at a gate and for
+    /// how long; each run identified by region, project, kind and run ID.
+    @Test func thePipelineRunsDashboardShowsStatusFailedStageAndGates() throws {
+        let dashboard = try Self.load("dashboards/dataworks-pipeline-runs.json")
+        let panels = Self.panels(dashboard)
+        let titles = Set(panels.compactMap { $0["title"] as? String })
+        for title in ["Failed in 24h", "Waiting at a gate > 1h", "Pipeline runs", "Pipeline runs by status"] {
+            #expect(titles.contains(title), "missing panel \(title)")
+        }
+        #expect(titles.contains("Waiting at a manual stage"))
+        let all = Self.expressions(dashboard).joined(separator: "\n")
+        for metric in [
+            "dataworks_pipeline_run_status", "dataworks_pipeline_run_info", "dataworks_pipeline_run_stage_info",
+            "dataworks_pipeline_run_error_info", "dataworks_pipeline_run_awaiting_stage",
+            "dataworks_pipeline_run_awaiting_since_timestamp_seconds", "dataworks_pipeline_run_items",
+            "dataworks_pipeline_run_create_timestamp_seconds", "dataworks_pipeline_run_fetch_success",
+            "dataworks_pipeline_run_last_fetch_success_timestamp_seconds",
+        ] {
+            #expect(all.contains(metric), "no panel shows \(metric)")
+        }
+        // The table has the failing stage, the message and the gate as columns.
+        let table = try #require(
+            panels.first { $0["title"] as? String == "Pipeline runs" && $0["type"] as? String == "table" }
+        )
+        let tableExpressions = (table["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        #expect(tableExpressions.contains { $0.contains("dataworks_pipeline_run_stage_info") && $0.contains("fail") })
+        #expect(tableExpressions.contains { $0.contains("dataworks_pipeline_run_error_info") })
+        let columns = String(describing: table["transformations"] ?? "")
+        for column in ["Failed stage", "Failure message", "Waiting at", "Waiting for"] {
+            #expect(columns.contains(column), "no column \(column)")
+        }
+        for expr in Self.expressions(dashboard) where expr.contains("max by (") {
+            #expect(expr.contains("max by (region_id, project, kind, pipeline_run_id"), "\(expr)")
+        }
+        let annotations = (dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        #expect(annotations.contains { ($0["expr"] as? String)?.contains("dataworks_pipeline_run_status") == true })
+    }
+
+    /// Issue 14 item 5: the Releases dashboard is built on the recording rules (every one of them is shown, no
+    /// panel recomputes them from the raw counters), per workspace, kind and environment.
+    @Test func theReleasesDashboardIsBuiltOnTheRecordingRules() throws {
+        let dashboard = try Self.load("dashboards/dataworks-releases.json")
+        let expressions = Self.expressions(dashboard)
+        let all = expressions.joined(separator: "\n")
+        for rule in AlertRuleTests.recorded {
+            #expect(all.contains(rule), "no panel shows \(rule)")
+        }
+        for expr in expressions {
+            #expect(expr.contains("workspace:dataworks_release"), "not on a recording rule: \(expr)")
+            #expect(!expr.contains("dataworks_releases_total") && !expr.contains("_bucket"), "\(expr)")
+            #expect(expr.contains("max by (region_id, project, kind, to_environment"), "\(expr)")
+        }
+        let titles = Set(Self.panels(dashboard).compactMap { $0["title"] as? String })
+        for title in [
+            "Deployment frequency", "Change failure rate", "Release duration", "Lead time from commit",
+            "By workspace and environment",
+        ] {
+            #expect(titles.contains(title), "missing panel \(title)")
         }
     }
 }

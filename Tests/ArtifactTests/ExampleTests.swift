@@ -22,9 +22,9 @@ import Yams
     }
 
     @Test(arguments: ["examples/prometheus.yml", "examples/demo/prometheus.yml"])
-    func prometheusConfigurationPassesPromtool(path: String) throws {
+    func prometheusConfigurationPassesPromtool(path: String) async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
-        let check = try Repository.run(promtool, ["check", "config", path])
+        let check = try await Repository.run(promtool, ["check", "config", path])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS: 1 rule files found"), "\(check.output)")
     }
@@ -50,12 +50,12 @@ import Yams
         #expect(jobs.allSatisfy { $0["scrape_timeout"] != nil })
     }
 
-    @Test func webConfigPassesPromtool() throws {
+    @Test func webConfigPassesPromtool() async throws {
         let promtool = try #require(Repository.promtool, "promtool missing: apt-get install -y prometheus")
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // promtool loads the certificate and key: make a throwaway pair where the example expects them.
-        let openssl = try Repository.run(
+        let openssl = try await Repository.run(
             "/usr/bin/openssl",
             [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
@@ -69,7 +69,7 @@ import Yams
         let config = directory.appendingPathComponent("web-config.yml")
         try Data(example.replacingOccurrences(of: "/etc/dataworks-exporter/", with: directory.path + "/").utf8)
             .write(to: config)
-        let check = try Repository.run(promtool, ["check", "web-config", config.path])
+        let check = try await Repository.run(promtool, ["check", "web-config", config.path])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("SUCCESS"), "\(check.output)")
         // dataworks-exporter's own loader (--web.config.file) takes it too.
@@ -84,7 +84,7 @@ import Yams
                 .replacingOccurrences(of: "# client_auth_type:", with: "client_auth_type:")
                 .replacingOccurrences(of: "# client_ca_file:", with: "client_ca_file:").utf8
         ).write(to: mutual)
-        let mutualCheck = try Repository.run(promtool, ["check", "web-config", mutual.path])
+        let mutualCheck = try await Repository.run(promtool, ["check", "web-config", mutual.path])
         #expect(mutualCheck.status == 0 && mutualCheck.output.contains("SUCCESS"), "\(mutualCheck.output)")
         let mutualLoaded = try WebConfig.load(path: mutual.path)
         #expect(mutualLoaded.tls?.clientCertificates == .requireAndVerify && mutualLoaded.tls?.clientCAPEM != nil)
@@ -165,7 +165,7 @@ import Yams
 
     /// The PrometheusRule holds exactly the groups of `alerts/dataworks.rules.yml` (`scripts/prometheusrule` writes
     /// it), and it and the ServiceMonitor carry the label kube-prometheus-stack's Prometheus selects them by.
-    @Test func thePrometheusRuleHasTheSameRulesAndBothOperatorObjectsSayWhichPrometheusSelectsThem() throws {
+    @Test func thePrometheusRuleHasTheSameRulesAndBothOperatorObjectsSayWhichPrometheusSelectsThem() async throws {
         let rules = try #require(try Yams.load(yaml: Repository.text("alerts/dataworks.rules.yml")) as? [String: Any])
         let rule = try #require(
             try Yams.load(yaml: Repository.text("examples/kubernetes/50-prometheusrule.yaml")) as? [String: Any]
@@ -175,7 +175,7 @@ import Yams
         let expected = try JSONSerialization.data(withJSONObject: try #require(rules["groups"]), options: .sortedKeys)
         let actual = try JSONSerialization.data(withJSONObject: groups, options: .sortedKeys)
         #expect(actual == expected, "run scripts/prometheusrule")
-        let check = try Repository.run("/bin/bash", ["scripts/prometheusrule", "--check"])
+        let check = try await Repository.run("/bin/bash", ["scripts/prometheusrule", "--check"])
         #expect(check.status == 0, "\(check.output)")
 
         let monitor = try #require(

@@ -12,7 +12,7 @@ import Testing
 
     /// `scripts/stamp-revision` turns the `unknown` revision of a copy of the sources into the given one (and the
     /// result still parses as Swift); it refuses a revision that is not a plain name.
-    @Test func stampRevisionWritesTheRevisionIntoACopyOfTheSources() throws {
+    @Test func stampRevisionWritesTheRevisionIntoACopyOfTheSources() async throws {
         let directory = try Repository.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let metrics = directory.appendingPathComponent("Sources/DataWorksExporter/Metrics")
@@ -23,9 +23,9 @@ import Testing
         try Data(original.utf8).write(to: file)
         let sources = directory.appendingPathComponent("Sources").path
 
-        let refused = try Repository.run("/bin/bash", ["scripts/stamp-revision", sources, #"x"; evil"#])
+        let refused = try await Repository.run("/bin/bash", ["scripts/stamp-revision", sources, #"x"; evil"#])
         #expect(refused.status != 0)
-        let stamped = try Repository.run("/bin/bash", ["scripts/stamp-revision", sources, "0123abcd"])
+        let stamped = try await Repository.run("/bin/bash", ["scripts/stamp-revision", sources, "0123abcd"])
         #expect(stamped.status == 0, "\(stamped.output)")
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text.contains(#"public static let revision = "0123abcd""#))
@@ -33,7 +33,7 @@ import Testing
         if let swiftc = ["/opt/swift/usr/bin/swiftc", "/usr/bin/swiftc"].first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
         }) {
-            let parse = try Repository.run(swiftc, ["-parse", file.path])
+            let parse = try await Repository.run(swiftc, ["-parse", file.path])
             #expect(parse.status == 0, "\(parse.output)")
         }
     }

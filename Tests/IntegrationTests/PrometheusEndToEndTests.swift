@@ -66,33 +66,126 @@ import Testing
         return shortened
     }
 
-    /// Every PromQL expression of every panel of every shipped dashboard (or of its Prometheus annotations), with
+    /// The shipped dashboards, by file name.
+    static func dashboardNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("dashboards").path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+    }
+
+    static func loadDashboard(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: root.appendingPathComponent("dashboards/" + name))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// Every PromQL expression of every panel of the dashboard `name` (or of its Prometheus annotations), with
     /// Grafana's variables replaced by `values` as Grafana would.
     static func dashboardQueries(
+        _ name: String,
         substituting values: [String: String],
         annotations: Bool = false
-    ) throws -> [(dashboard: String, expr: String)] {
-        var result: [(String, String)] = []
-        for name in ["dataworks-deployments.json", "dataworks-exporter-health.json"] {
-            let data = try Data(contentsOf: root.appendingPathComponent("dashboards/" + name))
-            let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-            let top = dashboard["panels"] as? [[String: Any]] ?? []
-            let panels = top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
-            let targets =
-                annotations
-                ? ((dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? [])
-                : panels.flatMap { $0["targets"] as? [[String: Any]] ?? [] }
-            for target in targets {
-                guard let expr = target["expr"] as? String else { continue }
-                var substituted = expr.replacingOccurrences(of: "$__rate_interval", with: "20s")
-                for (variable, value) in values {
-                    substituted = substituted.replacingOccurrences(of: "$" + variable, with: value)
+    ) throws -> [String] {
+        let dashboard = try loadDashboard(name)
+        let top = dashboard["panels"] as? [[String: Any]] ?? []
+        let panels = top + top.flatMap { $0["panels"] as? [[String: Any]] ?? [] }
+        let targets =
+            annotations
+            ? ((dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? [])
+            : panels.flatMap { $0["targets"] as? [[String: Any]] ?? [] }
+        var result: [String] = []
+        for target in targets {
+            guard let expr = target["expr"] as? String else { continue }
+            var substituted = expr.replacingOccurrences(of: "$__rate_interval", with: "20s")
+            for (variable, value) in values {
+                substituted = substituted.replacingOccurrences(of: "$" + variable, with: value)
+            }
+            // `$1` is a capture reference of label_replace, which Grafana leaves alone (no variable has that name).
+            #expect(
+                substituted.firstMatch(of: try Regex(#"\$(?![0-9])"#)) == nil,
+                "\(name): unreplaced variable in \(expr)"
+            )
+            result.append(substituted)
+        }
+        return result
+    }
+
+    /// Families of issues 12 (pipeline runs) and 14 (release analytics) that dashboards and rules already use while
+    /// the exporter does not emit them yet. A dashboard query that needs one of these, absent from the exporter's
+    /// output, is not asked and is listed instead; every other query must answer. Once the exporter emits them, empty
+    /// this list to make the test strict.
+    static let pendingFamilyPrefixes = ["dataworks_pipeline_run_", "dataworks_release"]
+
+    /// The sample names of an exposition (`name{labels} value` or `name value` lines).
+    static func sampleNames(_ exposition: String) -> Set<String> {
+        Set(
+            exposition.split(separator: "\n").compactMap { line -> String? in
+                guard !line.hasPrefix("#"), let end = line.firstIndex(where: { $0 == "{" || $0 == " " }) else {
+                    return nil
                 }
-                #expect(!substituted.contains("$"), "\(name): unreplaced variable in \(expr)")
-                result.append((name, substituted))
+                return String(line[..<end])
+            }
+        )
+    }
+
+    /// The expressions of the recording rules in `rules` (the shipped rules file), by recorded name.
+    static func recordingRules(_ rules: String) -> [String: String] {
+        var result: [String: String] = [:]
+        var current: String?
+        for line in rules.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("- record: ") {
+                current = String(trimmed.dropFirst("- record: ".count))
+                result[current ?? ""] = ""
+            } else if trimmed.hasPrefix("- alert: ") || trimmed.hasPrefix("- name: ") {
+                current = nil
+            } else if let name = current {
+                result[name, default: ""] += trimmed + "\n"
             }
         }
         return result
+    }
+
+    /// The metric names `expr` selects that are neither in `exported` (sample names) nor produced by a recording
+    /// rule whose own names are all exported. A name that ends in `_` is the literal prefix of a `__name__` regex:
+    /// it is missing when no exported name starts with it.
+    static func missingNames(of expr: String, exported: Set<String>, rules: [String: String]) throws -> Set<String> {
+        var missing: Set<String> = []
+        for match in expr.matches(of: try Regex(#"(?:[a-z_]+:)?dataworks_[a-z0-9_:]*"#)) {
+            let name = String(expr[match.range])
+            if let rule = rules[name] {
+                missing.formUnion(try missingNames(of: rule, exported: exported, rules: rules))
+            } else if name.hasSuffix("_") {
+                if !exported.contains(where: { $0.hasPrefix(name) }) { missing.insert(name + "*") }
+            } else if !exported.contains(name) {
+                missing.insert(name)
+            }
+        }
+        return missing
+    }
+
+    /// The names a dashboard query needs, through the shipped recording rules and `__name__` regexes: what decides
+    /// whether the end-to-end test asks a query or lists it as not exported yet.
+    @Test func missingNamesFollowRecordingRulesAndNameRegexes() throws {
+        let rules = Self.recordingRules(
+            try String(contentsOf: Self.root.appendingPathComponent("alerts/dataworks.rules.yml"), encoding: .utf8)
+        )
+        #expect(rules["workspace:dataworks_release_change_failure_rate:ratio1d"]?.contains("increase(") == true)
+        let exported: Set<String> = ["dataworks_deployment_status", "dataworks_releases_total"]
+        let rate = #"max by (project) (workspace:dataworks_release_change_failure_rate:ratio1d{job=~"a"})"#
+        #expect(try Self.missingNames(of: rate, exported: exported, rules: rules).isEmpty)
+        let lead = "workspace:dataworks_release_lead_time_seconds:p90_1d"
+        #expect(
+            try Self.missingNames(of: lead, exported: exported, rules: rules)
+                == ["dataworks_release_lead_time_seconds_bucket", "dataworks_release_lead_time_seconds_count"]
+        )
+        let regex = #"{__name__=~"dataworks_pipeline_run_(create|modify)_timestamp_seconds"}"#
+        #expect(try Self.missingNames(of: regex, exported: exported, rules: rules) == ["dataworks_pipeline_run_*"])
+        let present = exported.union(["dataworks_pipeline_run_create_timestamp_seconds"])
+        #expect(try Self.missingNames(of: regex, exported: present, rules: rules).isEmpty)
+        #expect(
+            try Self.missingNames(of: "dataworks_deployment_status == 1", exported: [], rules: rules) == [
+                "dataworks_deployment_status"
+            ]
+        )
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -271,10 +364,17 @@ import Testing
 
         // 3. Every query of every dashboard returns at least one series, and what "All" selects (each variable's
         // values as Prometheus answers its query, as Grafana expands them) answers exactly what the exporter's own
-        // job and instance answer: the other jobs change nothing.
+        // job and instance answer: the other jobs change nothing. Queries that need a family the exporter does not
+        // emit yet (pendingFamilyPrefixes) are listed, not asked.
+        let exposition = try await client.send(
+            HTTPRequest(method: "GET", url: "http://127.0.0.1:\(exporterPort)/metrics")
+        )
+        let exported = sampleNames(String(decoding: exposition.body, as: UTF8.self))
+        #expect(exported.contains("dataworks_deployment_status"), "\(exported.sorted())")
+        let rules = recordingRules(
+            try String(contentsOf: root.appendingPathComponent("alerts/dataworks.rules.yml"), encoding: .utf8)
+        )
         let single = ["job": "dataworks-exporter", "instance": "127.0.0.1:\(exporterPort)", "project": "10000"]
-        let everything = try await allValues(prometheus: prometheus, client: client)
-        #expect(everything.count == 3, "\(everything)")
         let time = String(Date().timeIntervalSince1970)
         func answer(_ expr: String) async throws -> [String] {
             let answer = try await prometheus.get(
@@ -288,25 +388,77 @@ import Testing
                 return "\(labels) \(series["value"] as? [Any] ?? [])"
             }.sorted()
         }
-        let queries = try dashboardQueries(substituting: everything)
-        #expect(queries.count >= 40, "\(queries.count) queries")
-        for ((dashboard, allExpr), (_, singleExpr)) in zip(queries, try dashboardQueries(substituting: single)) {
-            let allAnswer = try await answer(allExpr)
-            #expect(!allAnswer.isEmpty, "\(dashboard): no series for \(allExpr)")
-            let singleAnswer = try await answer(singleExpr)
-            #expect(allAnswer == singleAnswer, "\(dashboard): All differs from one job for \(allExpr)")
+        func pending(_ missing: Set<String>) -> Bool {
+            !missing.isEmpty && missing.allSatisfy { name in pendingFamilyPrefixes.contains { name.hasPrefix($0) } }
         }
-        // The status-change annotation is valid PromQL (it has series only once a status changes).
-        for expr in try dashboardQueries(substituting: everything, annotations: true) {
-            _ = try await answer(expr.expr)
+        var asked = 0
+        var notYet: [String] = []
+        for name in try dashboardNames() {
+            let dashboard = try loadDashboard(name)
+            let variables = try await allValues(prometheus: prometheus, dashboard: dashboard, client: client) {
+                selector in
+                let missing = try missingNames(of: selector, exported: exported, rules: rules)
+                return pending(missing) ? missing : nil
+            }
+            let everything: [String: String]
+            switch variables {
+            case .values(let values):
+                everything = values
+                #expect(everything.count == 3, "\(name): \(everything)")
+            case .notYetExported(let variable, let missing):
+                let count = try dashboardQueries(name, substituting: single).count
+                notYet.append("\(name): all \(count) queries (variable \(variable) needs \(missing.sorted()))")
+                continue
+            }
+            for (allExpr, singleExpr) in zip(
+                try dashboardQueries(name, substituting: everything),
+                try dashboardQueries(name, substituting: single)
+            ) {
+                let missing = try missingNames(of: singleExpr, exported: exported, rules: rules)
+                if pending(missing) {
+                    notYet.append("\(name): \(singleExpr) (needs \(missing.sorted()))")
+                    continue
+                }
+                asked += 1
+                let allAnswer = try await answer(allExpr)
+                #expect(!allAnswer.isEmpty, "\(name): no series for \(allExpr)")
+                let singleAnswer = try await answer(singleExpr)
+                #expect(allAnswer == singleAnswer, "\(name): All differs from one job for \(allExpr)")
+            }
+            // The status-change annotations are valid PromQL (they have series only once a status changes).
+            for expr in try dashboardQueries(name, substituting: everything, annotations: true) {
+                _ = try await answer(expr)
+            }
         }
+        #expect(asked >= 40, "\(asked) queries asked")
+        if !notYet.isEmpty {
+            let report =
+                "Dashboard queries not asked: the exporter does not emit their families yet (issues 12 and 14):\n"
+                + notYet.joined(separator: "\n")
+            print(report)
+            withKnownIssue("families not emitted yet; empty pendingFamilyPrefixes once they are") {
+                Issue.record(Comment(rawValue: report))
+            }
+        }
+    }
+
+    /// What a dashboard's variables resolve to at "All", or the first variable whose query needs a family that is
+    /// not exported yet.
+    enum VariableValues {
+        case values([String: String])
+        case notYetExported(variable: String, missing: Set<String>)
     }
 
     /// What Grafana substitutes for each variable left at "All": its `allValue` if it has one, else the regex
     /// alternation of every value its `label_values(selector, label)` query returns, variables before it substituted.
-    static func allValues(prometheus: PrometheusProcess, client: CurlHTTPClient) async throws -> [String: String] {
-        let data = try Data(contentsOf: root.appendingPathComponent("dashboards/dataworks-deployments.json"))
-        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    ///
+    /// - Parameter notYetExported: The missing families of a variable's selector when they are pending, else nil.
+    static func allValues(
+        prometheus: PrometheusProcess,
+        dashboard: [String: Any],
+        client: CurlHTTPClient,
+        notYetExported: (String) throws -> Set<String>?
+    ) async throws -> VariableValues {
         let variables = ((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]]) ?? []
         var result: [String: String] = [:]
         let labelValues = try Regex(#"^label_values\((.*), (\w+)\)$"#)
@@ -324,6 +476,9 @@ import Testing
                 selector = selector.replacingOccurrences(of: "$" + variable, with: value)
             }
             let label = String(try #require(match.output[2].substring))
+            if let missing = try notYetExported(selector) {
+                return .notYetExported(variable: name, missing: missing)
+            }
             let answer = try await prometheus.get(
                 "/api/v1/label/\(label)/values?match[]=" + PrometheusProcess.encode(selector),
                 client: client
@@ -336,7 +491,7 @@ import Testing
             }
             result[name] = escaped.count == 1 ? escaped[0] : "(" + escaped.joined(separator: "|") + ")"
         }
-        return result
+        return .values(result)
     }
 }
 
