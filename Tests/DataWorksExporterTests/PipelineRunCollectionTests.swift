@@ -187,6 +187,22 @@ import Testing
         #expect(kept.lastSuccessTimestamp == start)
     }
 
+    @Test func aReloadHandsTheRunsOverSoTheirItemsAreNotFetchedAgain() async throws {
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1_000)
+        let simulator = DataWorksSimulator(inMemory: [], pipelineRuns: SimulatedPipelineRun.demoSet(now: nowMs))
+        let metrics = APIMetrics()
+        let now = Locked(Double(nowMs) / 1_000)
+        let old = Self.collector(simulator, targets: [Self.discovering()], metrics: metrics, now: now)
+        let first = await old.collect(budget: .seconds(60))
+        #expect(first.budget.requestsByAction["ListPipelineRunItems", default: 0] > 0)
+        let new = Self.collector(simulator, targets: [Self.discovering(limit: 50)], metrics: metrics, now: now)
+        await new.adopt(pipelineRuns: await old.pipelineRunMemory())
+        now.withLock { $0 += 30 }
+        let second = await new.collect(budget: .seconds(60))
+        #expect(second.budget.requestsByAction["ListPipelineRunItems", default: 0] == 0)
+        #expect(second.pipelineRuns.count == first.pipelineRuns.count && second.isUp)
+    }
+
     @Test func aWrongVersionAnswerSaysWhichKeyToChange() async {
         let error = APIError.service(
             ServiceError(

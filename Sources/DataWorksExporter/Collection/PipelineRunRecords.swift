@@ -265,6 +265,13 @@ public struct PipelineRunRecords: Sendable {
         records = records.filter { keys.contains($0.key) }
     }
 
+    /// Takes over `other`'s records of runs in `workspaces` that these records do not have.
+    public mutating func adopt(_ other: PipelineRunRecords, in workspaces: Set<Workspace>) {
+        for (key, record) in other.records where records[key] == nil && workspaces.contains(key.workspace) {
+            records[key] = record
+        }
+    }
+
     /// Returns and clears ``newlyFinal``.
     public mutating func takeNewlyFinal() -> [PipelineRunKey] {
         defer { newlyFinal = [] }
