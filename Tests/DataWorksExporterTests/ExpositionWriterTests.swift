@@ -239,7 +239,7 @@ struct ExpositionWriterTests {
         #expect(reused.bytes.isEmpty)
     }
 
-    @Test func largeExpositionIsCompleteAndValid() throws {
+    @Test func largeExpositionIsCompleteAndValid() async throws {
         var writer = ExpositionWriter(capacity: 1 << 20)
         try writer.family("dataworks_deployment_fetch_success", type: .gauge, help: "Fetch success.")
         let base = try Labels([("region_id", "cn-zhangjiakou"), ("project", "10000")])
@@ -258,22 +258,22 @@ struct ExpositionWriterTests {
         )
         #expect(base.count == 2)
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
-        let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
+        let result = try await Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
-    @Test func renderedSamplePassesPromtool() throws {
+    @Test func renderedSamplePassesPromtool() async throws {
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
-        let result = try Promtool.checkMetrics(Self.sampleExposition(), promtool: promtool)
+        let result = try await Promtool.checkMetrics(Self.sampleExposition(), promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
-    @Test func promtoolHarnessDetectsLintProblems() throws {
+    @Test func promtoolHarnessDetectsLintProblems() async throws {
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
         var writer = ExpositionWriter()
         try writer.family("dataworks_api_requests_total", type: .gauge, help: "A gauge with the _total suffix.")
         try writer.sample("dataworks_api_requests_total", value: 1)
-        let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
+        let result = try await Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status != 0)
         #expect(result.output.contains("_total"))
     }

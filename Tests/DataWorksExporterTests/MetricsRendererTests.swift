@@ -147,7 +147,7 @@ import Testing
         let without = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false)
         #expect(!String(decoding: without, as: UTF8.self).contains("dataworks_exporter_config_last_reload"))
         if let promtool = Promtool.path {
-            let check = try Promtool.checkMetrics(loaded, promtool: promtool)
+            let check = try await Promtool.checkMetrics(loaded, promtool: promtool)
             #expect(check.status == 0, "\(check.output)")
         }
     }

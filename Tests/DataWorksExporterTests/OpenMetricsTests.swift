@@ -253,7 +253,7 @@ import Testing
 
     @Test func textExpositionPassesPromtool() async throws {
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
-        let result = try Promtool.checkMetrics(try await Self.fullExposition(.text), promtool: promtool)
+        let result = try await Promtool.checkMetrics(try await Self.fullExposition(.text), promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 
@@ -262,7 +262,7 @@ import Testing
     /// no HELP. Nothing else may be reported.
     @Test func openMetricsExpositionPassesPromtoolButForCounterMetadata() async throws {
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
-        let result = try Promtool.checkMetrics(try await Self.fullExposition(.openMetrics), promtool: promtool)
+        let result = try await Promtool.checkMetrics(try await Self.fullExposition(.openMetrics), promtool: promtool)
         let problems = result.output.split(separator: "\n")
         let counters: Set<Substring> = [
             "dataworks_api_requests_total no help text", "dataworks_api_errors_total no help text",
@@ -275,7 +275,7 @@ import Testing
     /// The Python client's OpenMetrics parser is strict: it requires `# EOF`, checks UNIT against the name, counter
     /// and histogram sample names, bucket order and `+Inf`, `_count` against `+Inf`, and the escaping.
     @Test func openMetricsExpositionPassesAStrictParser() async throws {
-        let parsed = try OpenMetricsParser.parse(try await Self.fullExposition(.openMetrics))
+        let parsed = try await OpenMetricsParser.parse(try await Self.fullExposition(.openMetrics))
         #expect(parsed.status == 0, "the OpenMetrics parser rejected the exposition: \(parsed.output)")
         let families = parsed.output.split(separator: "\n")
         #expect(families.contains("dataworks_api_requests counter  2"))
@@ -284,7 +284,8 @@ import Testing
         #expect(families.contains("dataworks_deployment_status gauge  5"))
         #expect(families.contains { $0.hasPrefix("process_cpu_seconds counter seconds") })
         // The text format is not OpenMetrics: the parser must notice (no # EOF).
-        #expect(try OpenMetricsParser.parse(try await Self.fullExposition(.text)).status != 0)
+        let textParsed = try await OpenMetricsParser.parse(try await Self.fullExposition(.text))
+        #expect(textParsed.status != 0)
     }
 }
 
@@ -300,7 +301,7 @@ enum OpenMetricsParser {
             print(family.name, family.type, family.unit, len(family.samples))
         """
 
-    static func parse(_ exposition: [UInt8]) throws -> (status: Int32, output: String) {
+    static func parse(_ exposition: [UInt8]) async throws -> (status: Int32, output: String) {
         let check = Process()
         check.executableURL = URL(fileURLWithPath: python)
         check.arguments = ["-c", "import prometheus_client"]
@@ -310,7 +311,7 @@ enum OpenMetricsParser {
             check.terminationStatus == 0,
             "python3-prometheus-client is not installed: apt-get install -y python3-prometheus-client"
         )
-        let result = try Promtool.run(python, ["-c", script], input: exposition)
+        let result = try await Promtool.run(python, ["-c", script], input: exposition)
         return (result.status, result.output)
     }
 }

@@ -132,13 +132,13 @@ struct ProcessMetricsTests {
         #expect(partial.text.components(separatedBy: "\n").filter { $0.hasPrefix("# TYPE") }.count == 1)
     }
 
-    @Test func currentOutputPassesPromtool() throws {
+    @Test func currentOutputPassesPromtool() async throws {
         var writer = ExpositionWriter()
         try ProcessMetrics.current().write(into: &writer)
         #expect(writer.text.contains("\nprocess_resident_memory_bytes "))
         #expect(writer.text.contains("\nprocess_start_time_seconds "))
         let promtool = try #require(Promtool.path, "promtool is not installed: apt-get install -y prometheus")
-        let result = try Promtool.checkMetrics(writer.bytes, promtool: promtool)
+        let result = try await Promtool.checkMetrics(writer.bytes, promtool: promtool)
         #expect(result.status == 0, "promtool check metrics failed: \(result.output)")
     }
 }

@@ -15,8 +15,8 @@ enum Promtool {
 
     /// Feeds `exposition` to `promtool check metrics` on its standard input and returns its exit status and
     /// combined output.
-    static func checkMetrics(_ exposition: [UInt8], promtool: String) throws -> Result {
-        try run(promtool, ["check", "metrics"], input: exposition)
+    static func checkMetrics(_ exposition: [UInt8], promtool: String) async throws -> Result {
+        try await run(promtool, ["check", "metrics"], input: exposition)
     }
 
     /// Runs `executable` with `arguments`, `input` on its standard input, and returns its exit status and combined
@@ -24,7 +24,20 @@ enum Promtool {
     ///
     /// The input comes from a temporary file rather than a pipe we write to: with a pipe, a test that blocks
     /// on the output while another task writes the input can starve on a 2-core cooperative pool.
-    static func run(_ executable: String, _ arguments: [String], input bytes: [UInt8]) throws -> Result {
+    ///
+    /// The wait happens on a thread of its own, not on one of the two threads of the cooperative pool that every
+    /// other test of the process needs.
+    static func run(_ executable: String, _ arguments: [String], input bytes: [UInt8]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, input: bytes) })
+            }
+            .start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String], input bytes: [UInt8]) throws -> Result
+    {
         let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("process-input-\(UUID())")
         try Data(bytes).write(to: inputURL)
         defer { try? FileManager.default.removeItem(at: inputURL) }
