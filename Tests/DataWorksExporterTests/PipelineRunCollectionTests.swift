@@ -160,7 +160,7 @@ import Testing
         #expect(has("dataworks_api_requests_total{", ["action=\"ListCrossProjectPipelineRuns\""]))
         #expect(has("dataworks_api_requests_total{", ["action=\"GetPipelineRun\"", "} 0"]))
         if let promtool = Promtool.path {
-            let check = try Promtool.checkMetrics(Array(body.utf8), promtool: promtool)
+            let check = try await Promtool.checkMetrics(Array(body.utf8), promtool: promtool)
             #expect(check.status == 0, "\(check.output)")
         }
     }
