@@ -46,9 +46,14 @@ let package = Package(
 
         // A pthread-mutex box (ThreadSanitizer sees through it, unlike Synchronization.Mutex).
         .target(name: "LockedValue"),
+        // The header field value type both C bridges share (and re-export).
+        .target(name: "HTTPHeaders"),
         // The two C bridges.
-        .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "LockedValue"]),
-        .target(name: "HTTPServer", dependencies: ["CServerShims", "CMicroHTTPD", "CZlib", "LockedValue"]),
+        .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "HTTPHeaders", "LockedValue"]),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CServerShims", "CMicroHTTPD", "CZlib", "HTTPHeaders", "LockedValue"]
+        ),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
         .target(

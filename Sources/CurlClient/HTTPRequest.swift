@@ -1,16 +1,5 @@
-/// One HTTP header field, as sent or received.
-public struct HTTPHeader: Sendable, Hashable {
-    /// The field name, as written on the wire (case preserved).
-    public var name: String
-    /// The field value, without surrounding white space.
-    public var value: String
-
-    /// Creates a header field.
-    public init(name: String, value: String) {
-        self.name = name
-        self.value = value
-    }
-}
+// The header type is part of this bridge's API (requests and responses carry it), shared with HTTPServer.
+@_exported public import HTTPHeaders
 
 /// A request for ``CurlHTTPClient/send(_:)``.
 public struct HTTPRequest: Sendable {

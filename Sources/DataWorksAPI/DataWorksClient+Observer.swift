@@ -9,7 +9,8 @@ extension DataWorksClient {
             transport: transport,
             observer: ObserverPair(first: self.observer, second: observer),
             rateLimiter: rateLimiter,
-            logger: logger
+            logger: logger,
+            endpoints: endpoints
         )
     }
 }

@@ -4,7 +4,8 @@ public import Logging
 
 /// Receives one call per HTTP request that ``DataWorksClient`` sends, for self-metrics.
 ///
-/// Implementations must be cheap: they run on the request path.
+/// Implementations must be cheap: they run on the request path. Prefer synchronous, locked implementations (as the
+/// exporter's `APIMetrics`) to actors: an actor costs every request two task hops.
 public protocol APIRequestObserver: Sendable {
     /// A request to `action` (e.g. `GetDeployment`) finished after `duration`, with `error` when it failed.
     func requestFinished(action: String, duration: Duration, error: APIError?) async
@@ -93,6 +94,8 @@ public final class DataWorksClient: Sendable {
     let observer: (any APIRequestObserver)?
     let rateLimiter: RateLimiter?
     let logger: Logger
+    /// Endpoints resolved once per region (or the override parsed once); shared with ``observed(by:)`` copies.
+    let endpoints: EndpointResolver
     private let userAgent: String
 
     /// Creates a client.
@@ -104,7 +107,7 @@ public final class DataWorksClient: Sendable {
     ///   - observer: Told about every request and retry.
     ///   - rateLimiter: Asked for a token before every attempt and told every outcome; `nil` for no limit.
     ///   - logger: For retries and failures; never given secrets.
-    public init(
+    public convenience init(
         configuration: Configuration,
         credentialsProvider: any CredentialsProvider,
         transport: any HTTPTransport,
@@ -112,6 +115,28 @@ public final class DataWorksClient: Sendable {
         rateLimiter: RateLimiter? = nil,
         logger: Logger = Logger(label: "dataworks.api")
     ) {
+        self.init(
+            configuration: configuration,
+            credentialsProvider: credentialsProvider,
+            transport: transport,
+            observer: observer,
+            rateLimiter: rateLimiter,
+            logger: logger,
+            endpoints: EndpointResolver(network: configuration.network, override: configuration.endpointOverride)
+        )
+    }
+
+    /// Creates a client that resolves endpoints through `endpoints` (``observed(by:)`` shares its client's).
+    init(
+        configuration: Configuration,
+        credentialsProvider: any CredentialsProvider,
+        transport: any HTTPTransport,
+        observer: (any APIRequestObserver)?,
+        rateLimiter: RateLimiter?,
+        logger: Logger,
+        endpoints: EndpointResolver
+    ) {
+        self.endpoints = endpoints
         self.configuration = configuration
         self.credentialsProvider = credentialsProvider
         self.transport = transport
@@ -123,6 +148,14 @@ public final class DataWorksClient: Sendable {
             userAgent += " " + suffix
         }
         self.userAgent = userAgent
+    }
+
+    /// The endpoint a call to `regionId` goes to: the override when one is configured, else the region's
+    /// (``Endpoint/resolve(regionId:network:override:)``), resolved on the region's first call and then kept.
+    ///
+    /// - Throws: ``EndpointError`` for an invalid override, or an empty or invalid RegionId without one.
+    public func endpoint(regionId: String) throws(EndpointError) -> Endpoint {
+        try endpoints.endpoint(regionId: regionId)
     }
 
     /// Calls `GetDeployment` for one deployment.
@@ -187,11 +220,7 @@ public final class DataWorksClient: Sendable {
         deadline: ContinuousClock.Instant,
         decode: (HTTPResponse) throws(APIError) -> Answer
     ) async throws -> Answer {
-        let endpoint = try Endpoint.resolve(
-            regionId: regionId,
-            network: configuration.network,
-            override: configuration.endpointOverride
-        )
+        let endpoint = try endpoints.endpoint(regionId: regionId)
         let clock = ContinuousClock()
         var attempt = 0
         var lastDelay = Duration.zero
@@ -226,7 +255,7 @@ public final class DataWorksClient: Sendable {
                 }
                 do throws(APIError) {
                     let answer = try decode(response)
-                    await rateLimiter?.record(regionId: regionId, error: nil)
+                    rateLimiter?.record(regionId: regionId, error: nil)
                     await observer?.requestFinished(
                         action: action,
                         duration: started.duration(to: clock.now),
@@ -242,7 +271,7 @@ public final class DataWorksClient: Sendable {
             } catch let error as TransportError {
                 failure = .transport(error)
             }
-            await rateLimiter?.record(regionId: regionId, error: failure)
+            rateLimiter?.record(regionId: regionId, error: failure)
             await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: failure)
             guard attempt < configuration.retries, let reason = failure.retryReason else {
                 throw failure
@@ -325,10 +354,20 @@ public final class DataWorksClient: Sendable {
     /// 32 random lowercase hex characters, as the SDK's `x-acs-signature-nonce`.
     static func makeNonce() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in
-            let hex = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        let high: UInt64 = generator.next()
+        let low: UInt64 = generator.next()
+        // Written digit by digit into the 32 bytes: one string, no intermediate ones.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            func put(_ half: UInt64, at offset: Int) {
+                for index in 0..<16 {
+                    let nibble = UInt8(truncatingIfNeeded: half >> UInt64(60 - 4 * index)) & 0x0F
+                    buffer[offset + index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                }
+            }
+            put(high, at: 0)
+            put(low, at: 16)
+            return 32
+        }
     }
 }
 

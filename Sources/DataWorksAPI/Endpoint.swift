@@ -1,3 +1,5 @@
+import LockedValue
+
 /// Where requests go: scheme, host and optional port of the DataWorks OpenAPI.
 ///
 /// Source: api-notes §2 (endpoint resolution), §1.7 (port handling).
@@ -183,5 +185,44 @@ extension String {
             return ""
         }
         return String(self[first...last])
+    }
+}
+
+/// The endpoints of one ``DataWorksClient``: the override parsed once, or each region's endpoint resolved on its first
+/// call and kept, so that a call costs a locked look-up instead of parsing (``Endpoint/resolve(regionId:network:override:)``
+/// gives the same answers).
+///
+/// Thread safety: the kept endpoints are locked; shared by a client and its ``DataWorksClient/observed(by:)`` copies.
+final class EndpointResolver: Sendable {
+    private let network: Endpoint.Network
+    /// The parsed override; `nil` when none is set.
+    private let override: Result<Endpoint, EndpointError>?
+    private let regional = Locked<[String: Endpoint]>([:])
+
+    /// Parses `override` (when set) now.
+    init(network: Endpoint.Network, override: String?) {
+        self.network = network
+        if let override, !override.trimmingWhitespace().isEmpty {
+            self.override = Result { () throws(EndpointError) in
+                try Endpoint.resolve(regionId: nil, network: network, override: override)
+            }
+        } else {
+            self.override = nil
+        }
+    }
+
+    /// The endpoint for `regionId`, as ``Endpoint/resolve(regionId:network:override:)``.
+    ///
+    /// - Throws: ``EndpointError`` (an invalid override, or an empty or invalid RegionId without one).
+    func endpoint(regionId: String) throws(EndpointError) -> Endpoint {
+        if let override {
+            return try override.get()
+        }
+        if let kept = regional.withLock({ $0[regionId] }) {
+            return kept
+        }
+        let endpoint = try Endpoint.resolve(regionId: regionId, network: network)
+        regional.withLock { $0[regionId] = endpoint }
+        return endpoint
     }
 }

@@ -1,5 +1,6 @@
 import CurlClient
 import Foundation
+import LockedValue
 public import Logging
 
 /// A token bucket with an adaptive rate: the pure state behind ``RateLimiter``, driven by explicit instants so it can
@@ -113,7 +114,10 @@ public struct RegionPausedError: Error, Sendable, Equatable, CustomStringConvert
 /// once a second, down to an eighth), and
 /// recovers by 1 % of the configured rate per successful call. `Throttling.Api.Risk` and `Throttling.Resource` pause
 /// the region until the next UTC day, or for ``Configuration/quotaPause`` when set; the pause is logged once.
-public actor RateLimiter {
+///
+/// Thread safety: the buckets and pauses are locked (a few arithmetic steps per call, never held across a wait), so
+/// the request path takes no task hop to an actor; every method may be called from any task.
+public final class RateLimiter: Sendable {
     /// Limiter settings.
     public struct Configuration: Sendable, Equatable {
         /// Calls per second per region (`dataworks.rate_limit`); `nil` for no limit.
@@ -142,12 +146,26 @@ public actor RateLimiter {
     /// Codes that pause a region.
     public static let quotaCodes: Set<String> = ["Throttling.Api.Risk", "Throttling.Resource"]
 
+    private struct State {
+        var buckets: [String: TokenBucket] = [:]
+        var pausedUntil: [String: Double] = [:]
+
+        /// When `regionId` resumes, or `nil` when it is not paused (an expired pause is dropped).
+        mutating func pause(of regionId: String, now: () -> Double) -> Double? {
+            guard let until = pausedUntil[regionId] else { return nil }
+            if now() >= until {
+                pausedUntil[regionId] = nil
+                return nil
+            }
+            return until
+        }
+    }
+
     /// The settings.
     public let configuration: Configuration
     private let logger: Logger
     private let wallClock: @Sendable () -> Double
-    private var buckets: [String: TokenBucket] = [:]
-    private var pausedUntil: [String: Double] = [:]
+    private let state = Locked(State())
 
     /// Creates a limiter.
     ///
@@ -172,78 +190,97 @@ public actor RateLimiter {
 
     /// When `regionId` resumes, or `nil` when it is not paused.
     public func pause(of regionId: String) -> Double? {
-        guard let until = pausedUntil[regionId] else { return nil }
-        if wallClock() >= until {
-            pausedUntil[regionId] = nil
-            return nil
-        }
-        return until
+        state.withLock { $0.pause(of: regionId, now: wallClock) }
     }
 
-    /// Waits for a token of `regionId`.
+    /// Waits for a token of `regionId`; returns at once, without suspending, when a token is there (always when
+    /// unlimited).
     ///
     /// - Throws: ``RegionPausedError`` while the region is paused; ``APIError/transport(_:)`` (timeout) when the wait
     ///   would pass `deadline`; `CancellationError`.
     public func acquire(regionId: String, deadline: ContinuousClock.Instant) async throws {
-        if let until = pause(of: regionId) {
-            throw RegionPausedError(regionId: regionId, until: until)
-        }
-        guard let rate = configuration.rate else { return }
-        let now = ContinuousClock.now
-        var bucket = buckets[regionId] ?? TokenBucket(rate: rate, burst: Double(configuration.burst), now: now)
-        let wait = bucket.reserve(now: now)
-        if now.advanced(by: wait) >= deadline {
-            bucket.cancel(now: now)
-            buckets[regionId] = bucket
-            throw APIError.transport(
-                .init(kind: .timeout, code: 28, message: "the deadline passed waiting for the rate limit")
-            )
-        }
-        buckets[regionId] = bucket
+        let wait = try reserve(regionId: regionId, deadline: deadline)
         if wait > .zero {
             try await Task.sleep(for: wait)
         }
     }
 
+    /// Takes a token of `regionId` and returns how long to wait before sending.
+    private func reserve(regionId: String, deadline: ContinuousClock.Instant) throws -> Duration {
+        let rate = configuration.rate
+        let burst = Double(configuration.burst)
+        let outcome = state.withLock { state -> Result<Duration, any Error> in
+            if let until = state.pause(of: regionId, now: wallClock) {
+                return .failure(RegionPausedError(regionId: regionId, until: until))
+            }
+            guard let rate else { return .success(.zero) }
+            let now = ContinuousClock.now
+            var bucket = state.buckets[regionId] ?? TokenBucket(rate: rate, burst: burst, now: now)
+            let wait = bucket.reserve(now: now)
+            if now.advanced(by: wait) >= deadline {
+                bucket.cancel(now: now)
+                state.buckets[regionId] = bucket
+                return .failure(
+                    APIError.transport(
+                        .init(kind: .timeout, code: 28, message: "the deadline passed waiting for the rate limit")
+                    )
+                )
+            }
+            state.buckets[regionId] = bucket
+            return .success(wait)
+        }
+        return try outcome.get()
+    }
+
     /// Records the outcome of an attempt: a success speeds the region back up, `Throttling.*` slows every region
     /// down, a quota code pauses `regionId`.
     public func record(regionId: String, error: APIError?) {
-        let now = ContinuousClock.now
         guard let error else {
-            buckets[regionId]?.succeeded(now: now)
+            guard configuration.rate != nil else { return }
+            let now = ContinuousClock.now
+            state.withLock { $0.buckets[regionId]?.succeeded(now: now) }
             return
         }
+        let now = ContinuousClock.now
         let code = error.errorClass
+        var newPause: Double?
         if Self.quotaCodes.contains(code) {
             let current = wallClock()
             let until =
                 configuration.quotaPause.map { current + Double($0.components.seconds) }
-                ?? Self.nextUTCDay(
-                    after: current
-                )
-            if pausedUntil[regionId] == nil {
-                logger.warning(
-                    "quota exhausted; pausing calls to the region",
-                    metadata: [
-                        "region_id": "\(regionId)", "code": "\(code)",
-                        "until": "\(Date(timeIntervalSince1970: until).ISO8601Format())",
-                    ]
-                )
+                ?? Self.nextUTCDay(after: current)
+            newPause = state.withLock { state in
+                let wasPaused = state.pausedUntil[regionId] != nil
+                state.pausedUntil[regionId] = max(until, state.pausedUntil[regionId] ?? 0)
+                return wasPaused ? nil : until
             }
-            pausedUntil[regionId] = max(until, pausedUntil[regionId] ?? 0)
+        }
+        if let newPause {
+            logger.warning(
+                "quota exhausted; pausing calls to the region",
+                metadata: [
+                    "region_id": "\(regionId)", "code": "\(code)",
+                    "until": "\(Date(timeIntervalSince1970: newPause).ISO8601Format())",
+                ]
+            )
         }
         if code.hasPrefix("Throttling") || error.httpStatus == 429 {
-            for region in buckets.keys {
-                buckets[region]?.throttled(now: now)
+            state.withLock { state in
+                for region in state.buckets.keys {
+                    state.buckets[region]?.throttled(now: now)
+                }
             }
         }
     }
 
     /// The state of `regionId`, whether or not it has been called yet.
     public func region(_ regionId: String) -> RegionState {
-        RegionState(
-            effectiveRate: configuration.rate.map { buckets[regionId]?.effectiveRate ?? $0 },
-            pausedUntil: pause(of: regionId)
-        )
+        let rate = configuration.rate
+        return state.withLock { state in
+            RegionState(
+                effectiveRate: rate.map { state.buckets[regionId]?.effectiveRate ?? $0 },
+                pausedUntil: state.pause(of: regionId, now: wallClock)
+            )
+        }
     }
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+import LockedValue
 public import Logging
 
 /// Temporary credentials with the time they stop working.
@@ -76,6 +77,8 @@ public actor RefreshingCredentialsProvider: CredentialsProvider {
     private var cached: ExpiringCredentials?
     private var staleAt: Int64 = .min
     private var inFlight: Task<ExpiringCredentials, any Error>?
+    /// ``cached``'s credentials and ``staleAt``, readable without a hop to the actor: the request path's fast path.
+    private let fresh = Locked<(credentials: Credentials, staleAt: Int64)?>(nil)
 
     /// Wraps a fetch function.
     ///
@@ -99,7 +102,14 @@ public actor RefreshingCredentialsProvider: CredentialsProvider {
     /// Returns cached credentials while fresh, else refreshes them (once for all concurrent callers).
     ///
     /// - Throws: The fetch error (``CredentialsError``) when there are no unexpired credentials to fall back on.
-    public func credentials() async throws -> Credentials {
+    public nonisolated func credentials() async throws -> Credentials {
+        // While fresh, read from the lock without a task hop to the actor.
+        if let fresh = fresh.withLock({ $0 }), policy.now() < fresh.staleAt { return fresh.credentials }
+        return try await refreshed()
+    }
+
+    /// The cached credentials while fresh, else refreshed ones; on the actor.
+    private func refreshed() async throws -> Credentials {
         if let cached, policy.now() < staleAt { return cached.credentials }
         let task: Task<ExpiringCredentials, any Error>
         if let inFlight {
@@ -121,6 +131,7 @@ public actor RefreshingCredentialsProvider: CredentialsProvider {
             if inFlight == task {
                 inFlight = nil
                 staleAt = now + policy.retryDelaySeconds
+                fresh.withLock { [cached, staleAt] in $0 = cached.map { ($0.credentials, staleAt) } }
                 logger.warning(
                     "credentials refresh failed",
                     metadata: [
@@ -141,6 +152,7 @@ public actor RefreshingCredentialsProvider: CredentialsProvider {
         let margin = min(policy.refreshMarginSeconds, max(0, lifetime / 2))
         cached = fresh
         staleAt = fresh.expiration - margin
+        self.fresh.withLock { [staleAt] in $0 = (fresh.credentials, staleAt) }
         logger.debug(
             "credentials refreshed",
             metadata: [

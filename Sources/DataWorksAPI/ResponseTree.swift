@@ -27,23 +27,63 @@ enum ResponseNode: Sendable, Equatable {
     }
 }
 
-extension ResponseNode: Decodable {
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
+extension ResponseNode {
+    /// The class of the `NSNumber`s that `JSONSerialization` makes of `true` and `false` (`__NSCFBoolean`).
+    private static let booleanClass = ObjectIdentifier(type(of: NSNumber(value: true)))
+
+    /// Maps one value of `JSONSerialization.jsonObject(with:options:)` onto a node, as `JSONDecoder` would have
+    /// typed it: integers stay exact `Int64` (never through `Double`), a number with a fraction or exponent that is
+    /// integral and fits `Int64` is an integer, anything else numeric is a double. `nil` for a value that
+    /// `JSONSerialization` does not make (never seen; refused as invalid JSON).
+    fileprivate init?(serialized value: Any) {
+        switch value {
+        case let string as String:
+            self = .string(string)
+        case let object as [String: Any]:
+            var fields: [String: ResponseNode] = [:]
+            fields.reserveCapacity(object.count)
+            for (key, item) in object {
+                guard let node = ResponseNode(serialized: item) else { return nil }
+                fields[key] = node
+            }
+            self = .object(fields)
+        case let array as [Any]:
+            var items: [ResponseNode] = []
+            items.reserveCapacity(array.count)
+            for item in array {
+                guard let node = ResponseNode(serialized: item) else { return nil }
+                items.append(node)
+            }
+            self = .array(items)
+        case let number as NSNumber:
+            self = ResponseNode(number: number)
+        case is NSNull:
             self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([ResponseNode].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: ResponseNode].self))
+        default:
+            return nil
+        }
+    }
+
+    private init(number: NSNumber) {
+        if ObjectIdentifier(type(of: number)) == Self.booleanClass {
+            self = .bool(number.boolValue)
+            return
+        }
+        // Numbers outside the machine types (negative integers of 19 digits, long mantissas) come as
+        // NSDecimalNumber, whose int64Value wraps outside Int64's range: read the exact decimal digits instead.
+        if number is NSDecimalNumber {
+            self = Int64(number.stringValue).map { .integer($0) } ?? .double(number.doubleValue)
+            return
+        }
+        switch UInt8(bitPattern: number.objCType.pointee) {
+        case UInt8(ascii: "d"), UInt8(ascii: "f"):
+            let value = number.doubleValue
+            self = Int64(exactly: value).map { .integer($0) } ?? .double(value)
+        case UInt8(ascii: "Q"), UInt8(ascii: "L"), UInt8(ascii: "I"), UInt8(ascii: "S"), UInt8(ascii: "C"):
+            let value = number.uint64Value
+            self = Int64(exactly: value).map { .integer($0) } ?? .double(number.doubleValue)
+        default:
+            self = .integer(number.int64Value)
         }
     }
 }
@@ -68,12 +108,14 @@ enum ResponseTree {
         if isXML {
             return try parseXML(body)
         }
-        do {
-            let node = try JSONDecoder().decode(ResponseNode.self, from: Data(body))
-            return (nil, node)
-        } catch {
+        // JSONSerialization (Foundation) rather than JSONDecoder into the enum: Codable's tries of every type in
+        // turn cost 5x the parse itself (issue 16, BENCHMARKS.md "Per-call cost").
+        guard let value = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]),
+            let node = ResponseNode(serialized: value)
+        else {
             throw BodyParseFailure(reason: "invalid JSON")
         }
+        return (nil, node)
     }
 
     private static func parseXML(_ body: [UInt8]) throws(BodyParseFailure) -> (root: String?, node: ResponseNode) {

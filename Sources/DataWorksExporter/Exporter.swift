@@ -55,6 +55,8 @@ public final class Exporter: Sendable {
     public let apiMetrics: APIMetrics
     /// The collector behind `/metrics` for the configuration in use (a reload replaces it).
     public var collector: Collector { runtime.generation.collector }
+    /// The exposition kept of the collector's served snapshot; for tests.
+    var renderedDeployments: RenderedDeployments { runtime.generation.renderedDeployments }
     /// The per-region rate limiter of the API client; kept across reloads.
     public let rateLimiter: RateLimiter
     private let transport: CurlHTTPClient

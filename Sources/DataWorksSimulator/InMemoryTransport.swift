@@ -38,9 +38,9 @@ struct InMemoryTransport: HTTPTransport {
         guard let components = URLComponents(string: request.url), let host = components.host else {
             throw TransportError(kind: .other, code: 3, message: "URL using bad/illegal format: \(request.url)")
         }
-        var headers = request.headers.map { (name: $0.name.lowercased(), value: $0.value) }
+        var headers = request.headers.map { HTTPHeader(name: $0.name.lowercased(), value: $0.value) }
         if !headers.contains(where: { $0.name == "host" }) {
-            headers.append(("host", components.port.map { "\(host):\($0)" } ?? host))
+            headers.append(HTTPHeader(name: "host", value: components.port.map { "\(host):\($0)" } ?? host))
         }
         let query = (components.percentEncodedQuery ?? "").split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

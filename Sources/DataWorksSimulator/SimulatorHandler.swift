@@ -180,7 +180,7 @@ struct SimulatorHandler: Sendable {
         case .malformedBody:
             return ServerResponse(
                 status: 200,
-                headers: [("Content-Type", "application/json;charset=utf-8")],
+                headers: [HTTPHeader(name: "Content-Type", value: "application/json;charset=utf-8")],
                 body: Array("{\"RequestId\":\"\(requestId())\",\"Data\":{\"Deployment\":{\"Status\":".utf8)
             )
         case .nullStatus:
@@ -353,7 +353,7 @@ struct SimulatorHandler: Sendable {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return ServerResponse(
             status: status,
-            headers: [("Content-Type", "application/json;charset=utf-8")],
+            headers: [HTTPHeader(name: "Content-Type", value: "application/json;charset=utf-8")],
             body: Array(data)
         )
     }
@@ -363,7 +363,7 @@ struct SimulatorHandler: Sendable {
         XMLWriting.append(element: root, value: object, to: &text)
         return ServerResponse(
             status: 200,
-            headers: [("Content-Type", "text/xml;charset=utf-8")],
+            headers: [HTTPHeader(name: "Content-Type", value: "text/xml;charset=utf-8")],
             body: Array(text.utf8)
         )
     }

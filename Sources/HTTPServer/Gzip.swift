@@ -111,7 +111,7 @@ extension ServerResponse {
         if let index = response.headers.firstIndex(where: { $0.name.lowercased() == "vary" }) {
             response.headers[index].value += ", Accept-Encoding"
         } else {
-            response.headers.append(("Vary", "Accept-Encoding"))
+            response.headers.append(HTTPHeader(name: "Vary", value: "Accept-Encoding"))
         }
         guard response.bodyCount > 0, ContentCoding.negotiate(acceptEncoding: acceptEncoding) == .gzip,
             let compressed = Gzip.compress(segments: segments)
@@ -119,7 +119,7 @@ extension ServerResponse {
             return response
         }
         response.segments = compressed
-        response.headers.append(("Content-Encoding", "gzip"))
+        response.headers.append(HTTPHeader(name: "Content-Encoding", value: "gzip"))
         return response
     }
 }

@@ -1,5 +1,7 @@
 internal import CServerShims
 import Glibc
+// The header type is part of this bridge's API (requests and responses carry it), shared with CurlClient.
+@_exported public import HTTPHeaders
 import LockedValue
 
 /// A request as ``HTTPServer`` hands it to its handler.
@@ -12,7 +14,7 @@ public struct ServerRequest: Sendable {
     /// as a space). An argument without `=` has an empty value.
     public var query: [(name: String, value: String)]
     /// Header fields in the order received, names in lower case, values as sent.
-    public var headers: [(name: String, value: String)]
+    public var headers: [HTTPHeader]
     /// The body bytes (for `POST`); empty for none.
     public var body: [UInt8]
 
@@ -21,7 +23,7 @@ public struct ServerRequest: Sendable {
         method: String,
         path: String,
         query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [],
+        headers: [HTTPHeader] = [],
         body: [UInt8] = []
     ) {
         self.method = method
@@ -48,7 +50,7 @@ public struct ServerResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Header fields to send; libmicrohttpd adds `Content-Length`, `Date` and `Connection` itself.
-    public var headers: [(name: String, value: String)]
+    public var headers: [HTTPHeader]
     /// The body, as pieces sent one after the other without being copied (libmicrohttpd's
     /// `MHD_create_response_from_iovec`); a piece may be shared by many responses.
     public var segments: [SharedBytes]
@@ -60,12 +62,12 @@ public struct ServerResponse: Sendable {
     public var closesWithoutAnswer = false
 
     /// Creates a response whose body is a copy of `body`.
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
         self.init(status: status, headers: headers, segments: body.isEmpty ? [] : [SharedBytes(body)])
     }
 
     /// Creates a response whose body is `segments`, one after the other, sent without a copy.
-    public init(status: Int, headers: [(name: String, value: String)] = [], segments: [SharedBytes]) {
+    public init(status: Int, headers: [HTTPHeader] = [], segments: [SharedBytes]) {
         self.status = status
         self.headers = headers
         self.segments = segments
@@ -87,7 +89,7 @@ public struct ServerResponse: Sendable {
     public static func text(_ text: String, status: Int = 200) -> ServerResponse {
         ServerResponse(
             status: status,
-            headers: [("Content-Type", "text/plain; charset=utf-8")],
+            headers: [HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8")],
             body: Array(text.utf8)
         )
     }
@@ -402,7 +404,10 @@ private final class ServerCore: @unchecked Sendable {
 private func stoppingResponse() -> ServerResponse {
     ServerResponse(
         status: 503,
-        headers: [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")],
+        headers: [
+            HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8"),
+            HTTPHeader(name: "Connection", value: "close"),
+        ],
         body: Array("server is stopping\n".utf8)
     )
 }
@@ -526,7 +531,9 @@ private func accessHandler(
         method: method.map { String(cString: $0) } ?? "",
         path: url.map { String(cString: $0) } ?? "",
         query: values(of: connection, kind: .GET_ARGUMENT_KIND, lowercasingNames: false),
-        headers: values(of: connection, kind: .HEADER_KIND, lowercasingNames: true),
+        headers: values(of: connection, kind: .HEADER_KIND, lowercasingNames: true).map {
+            HTTPHeader(name: $0.name, value: $0.value)
+        },
         body: state.body
     )
     state.body = []

@@ -114,7 +114,7 @@ enum CallCost {
         try await glue(
             iterations: calls,
             rounds: rounds,
-            endpoint: upstream.endpoint,
+            client: client,
             provider: provider,
             limiter: limiter,
             metrics: metrics,
@@ -145,12 +145,45 @@ enum CallCost {
         var Data: DataField?
     }
 
-    /// The same answer decoded three other ways in the same run: the generic tree ResponseDecoder builds
-    /// (JSONDecoder into an enum, every value tried as Bool, Int64, Double, String, array, object in turn) against
-    /// JSONSerialization and a Codable struct of only the fields kept.
+    /// A generic tree decoded through `JSONDecoder`, every value tried as Bool, Int64, Double, String, array and
+    /// object in turn: how ResponseDecoder parsed JSON before issue 16 (kept as the reference its replacement by
+    /// `JSONSerialization` is measured against).
+    enum CodableTree: Decodable {
+        case object([String: CodableTree])
+        case array([CodableTree])
+        case string(String)
+        case integer(Int64)
+        case double(Double)
+        case bool(Bool)
+        case null
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Int64.self) {
+                self = .integer(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .double(value)
+            } else if let value = try? container.decode(String.self) {
+                self = .string(value)
+            } else if let value = try? container.decode([CodableTree].self) {
+                self = .array(value)
+            } else {
+                self = .object(try container.decode([String: CodableTree].self))
+            }
+        }
+    }
+
+    /// The same answer decoded other ways in the same run: ResponseDecoder (JSONSerialization into its
+    /// `ResponseNode` tree, then the fields read) against JSONSerialization alone, the JSONDecoder tree it replaced
+    /// and a Codable struct of only the fields kept.
     static func decoderAlternatives(_ sample: HTTPResponse, iterations: Int, rounds: Int, reference: Double) throws {
         let body = Data(sample.body)
         var serialization = Double.infinity
+        var codableTree = Double.infinity
         var codable = Double.infinity
         var ok = 0
         for _ in 0..<rounds {
@@ -159,6 +192,15 @@ enum CallCost {
                 try cpu {
                     for _ in 0..<iterations where try JSONSerialization.jsonObject(with: body) is [String: Any] {
                         ok += 1
+                    }
+                }
+            )
+            codableTree = min(
+                codableTree,
+                try cpu {
+                    let decoder = JSONDecoder()
+                    for _ in 0..<iterations {
+                        if case .object = try decoder.decode(CodableTree.self, from: body) { ok += 1 }
                     }
                 }
             )
@@ -173,17 +215,21 @@ enum CallCost {
             )
         }
         let micros = { (seconds: Double) in seconds * 1e6 / Double(iterations) }
-        let tree = micros(reference)
+        let decoder = micros(reference)
+        func line(_ label: String, _ value: Double) {
+            print(
+                "  \(label.rightPadded(to: 56))\(Bench.format(value, 1).leftPadded(to: 7))  ResponseDecoder = \(ratio(decoder, value)) this"
+            )
+        }
         print(
             "Decoding, the same \(sample.body.count)-byte answer (CPU-us per answer, best of \(rounds); \(ok) decoded)"
         )
-        print("  ResponseDecoder (JSONDecoder into the ResponseNode tree)  \(Bench.format(tree, 1).leftPadded(to: 7))")
         print(
-            "  JSONSerialization.jsonObject, whole body                  \(Bench.format(micros(serialization), 1).leftPadded(to: 7))  tree = \(ratio(tree, micros(serialization))) this"
+            "  \("ResponseDecoder (JSONSerialization, tree, fields)".rightPadded(to: 56))\(Bench.format(decoder, 1).leftPadded(to: 7))"
         )
-        print(
-            "  JSONDecoder into a struct of the kept fields              \(Bench.format(micros(codable), 1).leftPadded(to: 7))  tree = \(ratio(tree, micros(codable))) this"
-        )
+        line("JSONSerialization.jsonObject alone, whole body", micros(serialization))
+        line("JSONDecoder into a generic enum (the decoder before)", micros(codableTree))
+        line("JSONDecoder into a struct of the kept fields", micros(codable))
     }
 
     /// The per-call work of DataWorksClient besides transfer, signing and decoding, each piece alone in one task
@@ -191,7 +237,7 @@ enum CallCost {
     static func glue(
         iterations: Int,
         rounds: Int,
-        endpoint: String,
+        client: DataWorksClient,
         provider: StaticCredentialsProvider,
         limiter: RateLimiter,
         metrics: APIMetrics,
@@ -209,7 +255,7 @@ enum CallCost {
                 resolve,
                 try cpu {
                     for _ in 0..<iterations {
-                        sink &+= try Endpoint.resolve(regionId: Bench.region, override: endpoint).url.utf8.count
+                        sink &+= try client.endpoint(regionId: Bench.region).port ?? 0
                     }
                 }
             )
@@ -224,7 +270,7 @@ enum CallCost {
                 try await cpuAsync {
                     for _ in 0..<iterations {
                         try await limiter.acquire(regionId: Bench.region, deadline: deadline)
-                        await limiter.record(regionId: Bench.region, error: nil)
+                        limiter.record(regionId: Bench.region, error: nil)
                     }
                 }
             )
@@ -232,7 +278,7 @@ enum CallCost {
                 observing,
                 await cpuAsync {
                     for _ in 0..<iterations {
-                        await metrics.requestFinished(
+                        metrics.requestFinished(
                             action: GetDeploymentRequest.action,
                             duration: .milliseconds(1),
                             error: nil
@@ -257,10 +303,10 @@ enum CallCost {
         print(
             "DataWorksClient glue, each piece alone in one task (CPU-us per call, best of \(rounds)) [sink \(sink & 1)]"
         )
-        print("  Endpoint.resolve with the endpoint override (every call)  \(micros(resolve))")
+        print("  DataWorksClient.endpoint(regionId:) (resolved once)      \(micros(resolve))")
         print("  credentialsProvider.credentials() (static)               \(micros(credentials))")
-        print("  RateLimiter acquire + record (two actor calls)           \(micros(limiting))")
-        print("  APIMetrics.requestFinished (one actor call)              \(micros(observing))")
+        print("  RateLimiter acquire + record (locked, no task hop)       \(micros(limiting))")
+        print("  APIMetrics.requestFinished (locked, no task hop)         \(micros(observing))")
         print("  ContinuousClock reads (3 per attempt)                    \(micros(clocks))")
         print(
             "  sum \(Bench.format(sum, 1)) us alone vs \(Bench.format(measured, 1)) us measured in the whole call: the rest is task hops and contention of 16 callers"
@@ -460,5 +506,10 @@ extension String {
     /// The string with spaces in front up to `width` characters.
     func leftPadded(to width: Int) -> String {
         String(repeating: " ", count: max(0, width - count)) + self
+    }
+
+    /// The string with spaces after it up to `width` characters.
+    func rightPadded(to width: Int) -> String {
+        self + String(repeating: " ", count: max(0, width - count))
     }
 }

@@ -53,7 +53,7 @@ enum ScaleBench {
     /// else (for `valgrind`'s allocation count, see scripts/bench).
     static func exposition(arguments: [String]) async throws {
         let renders = arguments.first.flatMap(Int.init) ?? 20
-        let api = await APIMetrics(actions: ["GetDeployment", "ListDeployments"]).current
+        let api = APIMetrics(actions: ["GetDeployment", "ListDeployments"]).current
         let renderer = MetricsRenderer()
         print("Exposition (text 0.0.4, in-process, \(renders) renders each, process_* families left out)")
         var perSeries: [Int: Double] = [:]
@@ -99,7 +99,7 @@ enum ScaleBench {
     static func expositionOnce(arguments: [String]) async throws {
         let count = arguments.first.flatMap(Int.init) ?? 1_000
         let renders = arguments.dropFirst().first.flatMap(Int.init) ?? 1
-        let api = await APIMetrics(actions: ["GetDeployment", "ListDeployments"]).current
+        let api = APIMetrics(actions: ["GetDeployment", "ListDeployments"]).current
         let snapshot = snapshot(fleet(count))
         var series = 0
         for _ in 0..<renders {

@@ -138,6 +138,41 @@ import Yams
         #expect(dockerfile.contains("EXPOSE 19520"))
     }
 
+    /// The build stage copies every folder that `Package.swift` names (a target's `path:`, or its default
+    /// `Sources/NAME` / `Tests/NAME`): a target whose folder is not copied fails `swift build` in the image.
+    @Test func dockerfileBuildStageCopiesEveryTargetFolder() throws {
+        let dockerfile = try Repository.text("examples/Dockerfile")
+        let buildStage = dockerfile.components(separatedBy: "\nFROM ").dropFirst().first ?? ""
+        let copied = buildStage.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard words.first == "COPY", words.count == 3, !line.contains("--from") else { return nil }
+            return String(words[1])
+        }
+        let manifest = try Repository.text("Package.swift")
+        // Fuzz targets are added only under DATAWORKS_FUZZ=1, which the image does not set.
+        let declared = manifest.components(separatedBy: "if Context.environment")[0]
+        let target = try Regex(
+            #"\.(target|executableTarget|testTarget|systemLibrary)\(\s*name: "([^"]+)"(?:[^()]*?path: "([^"]+)")?"#
+        )
+        var folders: [String] = []
+        for match in declared.matches(of: target) {
+            let kind = match.output[1].substring.map(String.init) ?? ""
+            let name = match.output[2].substring.map(String.init) ?? ""
+            if let path = match.output[3].substring {
+                folders.append(String(path))
+            } else {
+                folders.append((kind == "testTarget" ? "Tests/" : "Sources/") + name)
+            }
+        }
+        #expect(folders.count > 10, "targets found in Package.swift: \(folders)")
+        for folder in folders {
+            #expect(
+                copied.contains { source in folder == source || folder.hasPrefix(source + "/") },
+                "\(folder) is not copied into the build stage (COPY lines: \(copied))"
+            )
+        }
+    }
+
     @Test func systemdUnitRunsTheConfigCheckFirstAndDropsPrivileges() throws {
         let unit = try Repository.text("examples/systemd/dataworks-exporter.service")
         #expect(unit.contains("ExecStartPre=/usr/local/bin/dataworks-exporter --config.check"))

@@ -16,7 +16,10 @@ import Testing
         { _ in
             var response = ServerResponse(
                 status: 200,
-                headers: [("Content-Type", "text/plain; charset=utf-8"), ("Vary", "Accept")],
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8"),
+                    HTTPHeader(name: "Vary", value: "Accept"),
+                ],
                 body: plain
             )
             response.isCompressible = compressible

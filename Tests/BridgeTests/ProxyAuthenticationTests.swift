@@ -10,7 +10,7 @@ struct ProxyAuthenticationTests {
     private static let refusingProxy: HTTPServer.Handler = { _ in
         ServerResponse(
             status: 407,
-            headers: [("Proxy-Authenticate", "Basic realm=\"proxy\"")],
+            headers: [HTTPHeader(name: "Proxy-Authenticate", value: "Basic realm=\"proxy\"")],
             body: Array("auth required".utf8)
         )
     }

@@ -65,7 +65,11 @@ struct RoundTripTests {
         // libcurl adds "Expect: 100-continue" to large bodies unless told otherwise.
         let body = [UInt8](repeating: 0x61, count: 2 << 20)
         let handler: HTTPServer.Handler = { request in
-            ServerResponse(status: 200, headers: [("X-Expect", request.header("expect") ?? "none")], body: request.body)
+            ServerResponse(
+                status: 200,
+                headers: [HTTPHeader(name: "X-Expect", value: request.header("expect") ?? "none")],
+                body: request.body
+            )
         }
         try await withServer(maxBodySize: 4 << 20, handler: handler) { server in
             try await withClient { client in
@@ -111,7 +115,10 @@ struct RoundTripTests {
         let handler: HTTPServer.Handler = { _ in
             ServerResponse(
                 status: 429,
-                headers: [("Retry-After", "7"), ("X-Limit", "a, b"), ("Content-Type", "text/plain; charset=utf-8")],
+                headers: [
+                    HTTPHeader(name: "Retry-After", value: "7"), HTTPHeader(name: "X-Limit", value: "a, b"),
+                    HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8"),
+                ],
                 body: Array("slow down ✋\n".utf8)
             )
         }

@@ -105,7 +105,11 @@ struct Echo: Codable, Equatable {
 
     static func response(for request: ServerRequest) -> ServerResponse {
         let data = (try? JSONEncoder().encode(Echo(request))) ?? Data()
-        return ServerResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(data))
+        return ServerResponse(
+            status: 200,
+            headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
+            body: Array(data)
+        )
     }
 
     static func decode(_ response: HTTPResponse) throws -> Echo {

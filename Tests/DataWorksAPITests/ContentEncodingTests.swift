@@ -41,7 +41,10 @@ struct ContentEncodingTests {
             // Compressed whatever the request says: a gateway that ignores Accept-Encoding.
             ServerResponse(
                 status: 200,
-                headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: "application/json"),
+                    HTTPHeader(name: "Content-Encoding", value: "gzip"),
+                ],
                 body: Gzip.compress(Self.body) ?? []
             )
         }
@@ -53,7 +56,10 @@ struct ContentEncodingTests {
         let (result, _) = try await call { _ in
             ServerResponse(
                 status: 200,
-                headers: [("Content-Type", "application/json"), ("Content-Encoding", "compress")],
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: "application/json"),
+                    HTTPHeader(name: "Content-Encoding", value: "compress"),
+                ],
                 body: Self.body
             )
         }

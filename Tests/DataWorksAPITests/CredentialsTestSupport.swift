@@ -104,7 +104,11 @@ func withFake<Result>(
 enum FakeBodies {
     static func json(_ object: [String: Any], status: Int = 200) -> ServerResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return ServerResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(data))
+        return ServerResponse(
+            status: status,
+            headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
+            body: Array(data)
+        )
     }
 
     static func temporary(id: String, expiration: Int64, secret: String = TestSecrets.stsSecret) -> [String: Any] {

@@ -42,14 +42,18 @@ struct RetryAfterTests {
     /// one attempt, no retries within the call.
     @Test(arguments: ["date", "seconds", "acs"])
     func distantRetryAfterIsNotRetriedEarly(form: String) async throws {
-        let header: (String, String) =
+        let header =
             switch form {
-            case "date": ("Retry-After", Self.imfFixdate(Date().addingTimeInterval(30)))
-            case "seconds": ("Retry-After", "30")
-            default: ("x-acs-retry-after", "30000")
+            case "date": HTTPHeader(name: "Retry-After", value: Self.imfFixdate(Date().addingTimeInterval(30)))
+            case "seconds": HTTPHeader(name: "Retry-After", value: "30")
+            default: HTTPHeader(name: "x-acs-retry-after", value: "30000")
             }
         let busy: @Sendable (ServerRequest) async -> ServerResponse = { _ in
-            ServerResponse(status: 503, headers: [("Content-Type", "text/html"), header], body: Array("busy".utf8))
+            ServerResponse(
+                status: 503,
+                headers: [HTTPHeader(name: "Content-Type", value: "text/html"), header],
+                body: Array("busy".utf8)
+            )
         }
         try await withFake(busy) { fake, transport in
             let client = DataWorksClient(
@@ -80,7 +84,11 @@ struct RetryAfterTests {
         let busy: @Sendable (ServerRequest) async -> ServerResponse = { _ in
             // Whole seconds: at least one full second ahead once rounded down.
             let date = Self.imfFixdate(Date().addingTimeInterval(2))
-            return ServerResponse(status: 503, headers: [("Retry-After", date)], body: Array("busy".utf8))
+            return ServerResponse(
+                status: 503,
+                headers: [HTTPHeader(name: "Retry-After", value: date)],
+                body: Array("busy".utf8)
+            )
         }
         try await withFake(busy) { fake, transport in
             let client = DataWorksClient(

@@ -145,3 +145,20 @@ struct SignatureV3Tests {
         #expect(SignatureV3.Authorization(parsing: "ACS3-HMAC-SHA256 Credential=a,Signature=c") == nil)
     }
 }
+
+/// The `x-acs-signature-nonce` of every attempt: 32 lowercase hex digits, new each time.
+@Suite struct NonceTests {
+    @Test func noncesAreThirtyTwoLowercaseHexDigitsAndDiffer() {
+        let nonces = (0..<200).map { _ in DataWorksClient.makeNonce() }
+        for nonce in nonces {
+            #expect(nonce.utf8.count == 32)
+            #expect(nonce.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+        }
+        #expect(Set(nonces).count == nonces.count)
+        // Every digit position takes more than one value (no constant padding).
+        for position in 0..<32 {
+            let digits = Set(nonces.map { Array($0.utf8)[position] })
+            #expect(digits.count > 1)
+        }
+    }
+}

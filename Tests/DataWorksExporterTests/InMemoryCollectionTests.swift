@@ -63,7 +63,7 @@ import Testing
         let metrics = APIMetrics()
         let deployment = try await Self.get(Self.client(simulator, metrics: metrics))
         #expect(deployment.status == .success)
-        let values = await metrics.current
+        let values = metrics.current
         #expect(values.requests["GetDeployment"] == 2)
         #expect(values.retries["GetDeployment"]?["throttled"] == 1)
         #expect(values.errors["GetDeployment"]?["Throttling.User"] == 1)
@@ -74,7 +74,7 @@ import Testing
         let metrics = APIMetrics()
         let client = Self.client(simulator, metrics: metrics, secret: "wrong-secret-0000000000000000000")
         await #expect(throws: APIError.self) { try await Self.get(client) }
-        let values = await metrics.current
+        let values = metrics.current
         #expect(values.requests["GetDeployment"] == 1)
         #expect(values.errors["GetDeployment"]?["SignatureDoesNotMatch"] == 1)
     }
@@ -100,7 +100,7 @@ import Testing
         #expect(second.deployments.first?.deployment?.status == .success)
         #expect(second.budget.requestsByAction["GetDeployment"] == 1)
         #expect(second.deployments.first?.lastSuccessTimestamp == 1_700_000_000)
-        #expect(await metrics.current.errors["GetDeployment"]?.values.reduce(0, +) == 1)
+        #expect(metrics.current.errors["GetDeployment"]?.values.reduce(0, +) == 1)
     }
 }
 
@@ -142,6 +142,6 @@ import Testing
         let collected = await snapshot
         #expect(collected.isUp)
         #expect(collected.budget.requestsByAction == ["GetDeployment": 1, "ListDeployments": 0])
-        #expect(await metrics.current.requests["GetDeployment"] == 4)
+        #expect(metrics.current.requests["GetDeployment"] == 4)
     }
 }

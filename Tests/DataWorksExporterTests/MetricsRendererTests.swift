@@ -26,7 +26,7 @@ import Testing
         if let api {
             values = api
         } else {
-            values = await APIMetrics().current
+            values = APIMetrics().current
         }
         let bytes = try MetricsRenderer().render(snapshot: snapshot, api: values, includeProcessMetrics: false)
         return String(decoding: bytes, as: UTF8.self)
@@ -105,9 +105,9 @@ import Testing
 
     @Test func knownErrorCodesArePresetToZeroAndHistogramIsCumulative() async throws {
         let metrics = APIMetrics()
-        await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
-        await metrics.requestFinished(action: "GetDeployment", duration: .seconds(20), error: nil)
-        let text = try await Self.render([], api: await metrics.current)
+        metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
+        metrics.requestFinished(action: "GetDeployment", duration: .seconds(20), error: nil)
+        let text = try await Self.render([], api: metrics.current)
         #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.User"} 0"#))
         #expect(text.contains(#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.Api.Risk"} 0"#))
         #expect(text.contains(#"dataworks_api_retries_total{action="GetDeployment",reason="throttled"} 0"#))
@@ -121,7 +121,7 @@ import Testing
 
     @Test func configReloadPairFollowsTheStatusAndIsLeftOutWithoutOne() async throws {
         let snapshot = Snapshot(deployments: [], durationSeconds: 0, timeoutSeconds: 9.5)
-        let api = await APIMetrics().current
+        let api = APIMetrics().current
         let renderer = MetricsRenderer()
         let loaded = try renderer.render(
             snapshot: snapshot,
@@ -156,14 +156,14 @@ import Testing
 @Suite struct APIMetricsTests {
     @Test func unknownCodesBeyondTheCapAreCountedAsOther() async throws {
         let metrics = APIMetrics()
-        let preset = await metrics.current.errors["GetDeployment"]?.count ?? 0
+        let preset = metrics.current.errors["GetDeployment"]?.count ?? 0
         for index in 0..<(APIMetrics.maxDistinctCodes + 10) {
             let error = APIError.service(
                 ServiceError(code: "Made.Up.\(index)", message: "", httpStatus: 400, requestId: nil)
             )
-            await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(1), error: error)
+            metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(1), error: error)
         }
-        let codes = await metrics.current.errors["GetDeployment"] ?? [:]
+        let codes = metrics.current.errors["GetDeployment"] ?? [:]
         #expect(codes.count == APIMetrics.maxDistinctCodes + 1)
         #expect(codes["other"] == UInt64(APIMetrics.maxDistinctCodes + 10 - (APIMetrics.maxDistinctCodes - preset)))
     }
@@ -180,7 +180,11 @@ import Testing
 
     @Test func metricsAnswerTextFormatAndPassTheScrapeTimeout() async throws {
         let response = await Self.routes.handle(
-            .init(method: "GET", path: "/metrics", headers: [("x-prometheus-scrape-timeout-seconds", "14.5")])
+            .init(
+                method: "GET",
+                path: "/metrics",
+                headers: [HTTPHeader(name: "x-prometheus-scrape-timeout-seconds", value: "14.5")]
+            )
         )
         #expect(response.status == 200)
         #expect(
@@ -196,7 +200,9 @@ import Testing
         let accept =
             "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
             + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
-        let response = await Self.routes.handle(.init(method: "GET", path: "/metrics", headers: [("accept", accept)]))
+        let response = await Self.routes.handle(
+            .init(method: "GET", path: "/metrics", headers: [HTTPHeader(name: "accept", value: accept)])
+        )
         #expect(
             response.headers.first { $0.name == "Content-Type" }?.value
                 == "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -256,9 +262,15 @@ import Testing
     @Test(arguments: [ExpositionFormat.text, .openMetrics])
     func segmentsJoinToTheFullExposition(format: ExpositionFormat) async throws {
         let snapshot = Self.snapshot()
-        let api = await APIMetrics().current
+        let api = APIMetrics().current
         let renderer = MetricsRenderer()
-        let segments = try renderer.segments(snapshot: snapshot, api: api, includeProcessMetrics: false, format: format)
+        let segments = try renderer.segments(
+            snapshot: snapshot,
+            deployments: RenderedDeployments(keeping: true),
+            api: api,
+            includeProcessMetrics: false,
+            format: format
+        )
         let full = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false, format: format)
         #expect(segments.flatMap(\.array) == full)
         #expect(segments[0].array == (try renderer.renderDeployments(snapshot, format: format)))
@@ -267,22 +279,58 @@ import Testing
     @Test func everyAnswerFromOneSnapshotSharesItsDeploymentBytes() async throws {
         let snapshot = Self.snapshot()
         let copy = snapshot
-        let api = await APIMetrics().current
+        let api = APIMetrics().current
         let renderer = MetricsRenderer()
-        let first = try renderer.segments(snapshot: snapshot, api: api, includeProcessMetrics: false)
-        let second = try renderer.segments(snapshot: copy, api: api, includeProcessMetrics: false)
+        let cache = RenderedDeployments(keeping: true)
+        let first = try renderer.segments(
+            snapshot: snapshot,
+            deployments: cache,
+            api: api,
+            includeProcessMetrics: false
+        )
+        let second = try renderer.segments(snapshot: copy, deployments: cache, api: api, includeProcessMetrics: false)
+        #expect(copy.id == snapshot.id)
         #expect(first[0] === second[0])
         #expect(first[1] !== second[1])
         let open = try renderer.segments(
             snapshot: snapshot,
+            deployments: cache,
             api: api,
             includeProcessMetrics: false,
             format: .openMetrics
         )
         #expect(open[0] !== first[0])
-        #expect(snapshot.renderedDeployments.keptCount == 2)
-        // Another snapshot with the same deployments renders its own.
-        let next = try renderer.segments(snapshot: Self.snapshot(), api: api, includeProcessMetrics: false)
+        #expect(cache.keptCount == 2 && cache.keptSnapshot == snapshot.id)
+        // Another snapshot with the same deployments renders its own, and replaces the kept renderings.
+        let newer = Self.snapshot()
+        #expect(newer.id > snapshot.id)
+        let next = try renderer.segments(snapshot: newer, deployments: cache, api: api, includeProcessMetrics: false)
         #expect(next[0] !== first[0] && next[0].array == first[0].array)
+        #expect(cache.keptCount == 1 && cache.keptSnapshot == newer.id)
+        // A late answer from the older snapshot is rendered without displacing the newer one.
+        let late = try renderer.segments(snapshot: snapshot, deployments: cache, api: api, includeProcessMetrics: false)
+        #expect(late[0] !== first[0] && late[0] !== next[0])
+        #expect(cache.keptSnapshot == newer.id)
+    }
+
+    @Test func aCacheThatKeepsNothingRendersEveryTime() async throws {
+        let snapshot = Self.snapshot()
+        let api = APIMetrics().current
+        let renderer = MetricsRenderer()
+        let cache = RenderedDeployments(keeping: false)
+        let first = try renderer.segments(
+            snapshot: snapshot,
+            deployments: cache,
+            api: api,
+            includeProcessMetrics: false
+        )
+        let second = try renderer.segments(
+            snapshot: snapshot,
+            deployments: cache,
+            api: api,
+            includeProcessMetrics: false
+        )
+        #expect(first[0] !== second[0] && first[0].array == second[0].array)
+        #expect(cache.keptCount == 0 && cache.keptSnapshot == nil)
     }
 }

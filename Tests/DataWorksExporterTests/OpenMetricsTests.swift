@@ -213,13 +213,13 @@ import Testing
 
     static func fullExposition(_ format: ExpositionFormat) async throws -> [UInt8] {
         let metrics = APIMetrics(actions: ["GetDeployment", "ListDeployments"])
-        await metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
-        await metrics.requestFinished(
+        metrics.requestFinished(action: "GetDeployment", duration: .milliseconds(30), error: nil)
+        metrics.requestFinished(
             action: "GetDeployment",
             duration: .milliseconds(300),
             error: .service(ServiceError(code: "Throttling.User", message: "", httpStatus: 429, requestId: "R1"))
         )
-        await metrics.retryScheduled(action: "GetDeployment", reason: "throttled")
+        metrics.retryScheduled(action: "GetDeployment", reason: "throttled")
         var deployment = Deployment()
         deployment.name = "pkg \"quoted\" \\ back\nslash"
         deployment.status = 2
@@ -245,7 +245,7 @@ import Testing
         )
         return try MetricsRenderer().render(
             snapshot: snapshot,
-            api: await metrics.current,
+            api: metrics.current,
             configReload: ConfigReloadStatus(successful: true, lastSuccessTimestamp: 1_700_000_000),
             format: format
         )

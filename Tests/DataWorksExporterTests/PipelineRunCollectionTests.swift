@@ -132,7 +132,7 @@ import Testing
         let body = String(
             decoding: try MetricsRenderer().render(
                 snapshot: snapshot,
-                api: await metrics.current,
+                api: metrics.current,
                 includeProcessMetrics: false
             ),
             as: UTF8.self
@@ -218,7 +218,7 @@ import Testing
         #expect(metadata["gateway_code"] == "InvalidAction.NotFound")
         #expect("\(metadata["fix"] ?? "")".contains("api_version"))
         let metrics = APIMetrics(actions: ["GetPipelineRun"])
-        await metrics.requestFinished(action: "GetPipelineRun", duration: .milliseconds(5), error: error)
-        #expect(await metrics.current.errors["GetPipelineRun"]?["wrong_api_version"] == 1)
+        metrics.requestFinished(action: "GetPipelineRun", duration: .milliseconds(5), error: error)
+        #expect(metrics.current.errors["GetPipelineRun"]?["wrong_api_version"] == 1)
     }
 }

@@ -182,7 +182,7 @@ import Testing
         let request = ServerRequest(
             method: "GET",
             path: "/metrics",
-            headers: [("authorization", Self.basic("prometheus", Self.password))]
+            headers: [HTTPHeader(name: "authorization", value: Self.basic("prometheus", Self.password))]
         )
         let accepted = await gate.handle(request, next: next)
         #expect(accepted.status == 200 && accepted.body == Array("ok\n".utf8))

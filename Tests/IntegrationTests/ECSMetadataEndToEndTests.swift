@@ -40,7 +40,11 @@ import Testing
                         "LastUpdated": ACSTimestamp.format(epochSeconds: expiration - lifetime),
                     ]
                     let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
-                    return ServerResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(data))
+                    return ServerResponse(
+                        status: 200,
+                        headers: [HTTPHeader(name: "Content-Type", value: "text/plain")],
+                        body: Array(data)
+                    )
                 default:
                     return .text("not found", status: 404)
                 }

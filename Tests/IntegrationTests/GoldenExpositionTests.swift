@@ -113,7 +113,7 @@ import Testing
             for format in formats {
                 let bytes = try MetricsRenderer().render(
                     snapshot: snapshot,
-                    api: await apiMetrics.current,
+                    api: apiMetrics.current,
                     configReload: ConfigReloadStatus(successful: true, lastSuccessTimestamp: start),
                     includeProcessMetrics: false,
                     format: format

@@ -2,35 +2,33 @@ import Testing
 
 @testable import DataWorksExporter
 
-/// A served snapshot, with its rendered deployment families, is kept only while a later scrape may reuse it.
+/// A served snapshot's rendered deployment families are kept, beside the snapshot, only while a later scrape may
+/// reuse them.
 @Suite struct SnapshotRetentionTests {
-    /// Collects a snapshot, renders it as a scrape does, and returns a weak view of its rendering.
-    static func servedRendering(_ collector: Collector) async throws -> @Sendable () -> RenderedDeployments? {
-        let snapshot = await collector.snapshot(scrapeTimeout: 5)
-        _ = try snapshot.renderedDeployments.bytes(of: snapshot, format: .text)
-        #expect(snapshot.renderedDeployments.keptCount == 1)
-        let rendering = WeakRendering(snapshot.renderedDeployments)
-        return { rendering.value }
-    }
-
-    final class WeakRendering: @unchecked Sendable {
-        weak var value: RenderedDeployments?
-        init(_ value: RenderedDeployments) { self.value = value }
-    }
-
-    @Test func scrapeModeWithoutCacheTTLKeepsNoSnapshot() async throws {
+    @Test func scrapeModeWithoutCacheTTLKeepsNoRendering() async throws {
         try await withHarness { harness in
-            let rendering = try await Self.servedRendering(harness.exporter.collector)
-            #expect(rendering() == nil)
+            let scrape = try await harness.scrape()
+            #expect(scrape.status == 200 && scrape.text.contains("dataworks_deployment_status"))
+            #expect(!harness.exporter.renderedDeployments.isKeeping)
+            #expect(harness.exporter.renderedDeployments.keptCount == 0)
         }
     }
 
-    @Test func scrapeModeWithCacheTTLKeepsTheSnapshotForTheNextScrape() async throws {
+    @Test func scrapeModeWithCacheTTLKeepsTheRenderingForTheNextScrape() async throws {
         try await withHarness(collector: "  cache_ttl: 1h") { harness in
-            let rendering = try await Self.servedRendering(harness.exporter.collector)
-            #expect(rendering() != nil)
+            let first = try await harness.scrape()
+            let rendered = harness.exporter.renderedDeployments
+            let kept = try #require(rendered.keptSnapshot)
+            #expect(rendered.keptCount == 1)
             let next = await harness.exporter.collector.snapshot(scrapeTimeout: 5)
-            #expect(next.renderedDeployments === rendering())
+            #expect(next.id == kept)
+            let second = try await harness.scrape()
+            #expect(second.text.contains("dataworks_deployment_status"))
+            #expect(
+                first.text.split(separator: "\n").filter { $0.hasPrefix("dataworks_deployment_status{") }
+                    == second.text.split(separator: "\n").filter { $0.hasPrefix("dataworks_deployment_status{") }
+            )
+            #expect(rendered.keptSnapshot == kept && rendered.keptCount == 1)
         }
     }
 }

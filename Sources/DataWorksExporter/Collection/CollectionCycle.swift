@@ -1,4 +1,5 @@
 import DataWorksAPI
+import LockedValue
 import Logging
 
 /// One collection: the discovery listings, then the ``Planner``'s calls and their follow-ups, at most `concurrency`
@@ -46,12 +47,12 @@ struct CollectionCycle: Sendable {
         let started = clock.now
         let deadline = started.advanced(by: budget)
         // This cycle's own calls, not those of probes or other work sharing the client.
-        let counter = RequestCounter(actions: await apiMetrics?.current.requests.keys.map { $0 } ?? [])
+        let counter = RequestCounter(actions: apiMetrics?.current.requests.keys.map { $0 } ?? [])
         let client = self.client.observed(by: counter)
 
         var paused: Set<String> = []
         for region in Set(targets.map(\.regionId)) {
-            if await rateLimiter?.pause(of: region) != nil {
+            if rateLimiter?.pause(of: region) != nil {
                 paused.insert(region)
             }
         }
@@ -119,10 +120,10 @@ struct CollectionCycle: Sendable {
             logger: logger
         ).run(&state.pipelineRuns, client: client, paused: paused, deadline: deadline, now: now)
 
-        let spent = await counter.requests
+        let spent = counter.requests
         var regions: [QuotaBudget.Region] = []
         for region in Set(targets.map(\.regionId)).sorted() {
-            let limit = await rateLimiter?.region(region)
+            let limit = rateLimiter?.region(region)
             regions.append(
                 .init(regionId: region, effectiveRate: limit?.effectiveRate, paused: limit?.pausedUntil != nil)
             )
@@ -373,16 +374,20 @@ struct CollectionCycle: Sendable {
 }
 
 /// Counts the HTTP requests (retries included) of one collection cycle, by action (`dataworks_cycle_api_requests`).
-actor RequestCounter: APIRequestObserver {
+///
+/// Thread safety: locked, so counting takes no task hop on the request path.
+final class RequestCounter: APIRequestObserver {
+    private let counts: Locked<[String: UInt64]>
+
     /// Requests by action; the actions given at creation start at 0.
-    private(set) var requests: [String: UInt64]
+    var requests: [String: UInt64] { counts.withLock { $0 } }
 
     init(actions: [String]) {
-        requests = Dictionary(uniqueKeysWithValues: actions.map { ($0, 0) })
+        counts = Locked(Dictionary(uniqueKeysWithValues: actions.map { ($0, 0) }))
     }
 
     func requestFinished(action: String, duration: Duration, error: APIError?) {
-        requests[action, default: 0] += 1
+        counts.withLock { $0[action, default: 0] += 1 }
     }
 
     func retryScheduled(action: String, reason: String) {}

@@ -82,9 +82,8 @@ public actor Collector {
             task.cancel()
         }
         inFlight = nil
-        // Kept only when a later scrape may reuse it (interval mode, or scrape mode with a cache_ttl): a snapshot
-        // holds its rendered deployment families (~1.4 KB per deployment) once served.
-        cached = settings.mode == .interval || settings.cacheTTL > .zero ? (snapshot, clock.now) : nil
+        // Kept only when a later scrape may reuse it (interval mode, or scrape mode with a cache_ttl).
+        cached = settings.reusesSnapshots ? (snapshot, clock.now) : nil
         return snapshot
     }
 

@@ -1,4 +1,5 @@
 public import DataWorksAPI
+import LockedValue
 
 /// What the exporter knows about one configured deployment after a collection.
 public struct DeploymentSample: Sendable {
@@ -21,9 +22,34 @@ public struct DeploymentSample: Sendable {
 }
 
 /// The immutable result of one collection: every configured deployment in configuration order, and how the
-/// collection went. Its deployment families are rendered at most once per format, on first use, and shared by every
-/// copy of the snapshot.
+/// collection went. Plain data: the exposition rendered from it is kept by the serving side
+/// (`RenderedDeployments`), keyed by ``id``.
 public struct Snapshot: Sendable {
+    /// The identity of one collection's result: unique per created snapshot, shared by its copies, increasing in
+    /// the order snapshots are created.
+    public struct ID: Sendable, Hashable, Comparable {
+        /// The sequence number, from 1.
+        public let rawValue: UInt64
+
+        private static let last = Locked<UInt64>(0)
+
+        /// A new identity, greater than every earlier one in this process.
+        static func next() -> ID {
+            ID(
+                rawValue: last.withLock { last in
+                    last += 1
+                    return last
+                }
+            )
+        }
+
+        public static func < (lhs: ID, rhs: ID) -> Bool {
+            lhs.rawValue < rhs.rawValue
+        }
+    }
+
+    /// Which collection this is; every ``init(deployments:durationSeconds:timeoutSeconds:budget:)`` makes a new one.
+    public let id: ID
     /// One entry per configured deployment, in configuration order.
     public let deployments: [DeploymentSample]
     /// One entry per tracked pipeline run of the 2024-05-18 targets, in configuration order.
@@ -34,8 +60,6 @@ public struct Snapshot: Sendable {
     public let timeoutSeconds: Double
     /// How the collection spent the API quota.
     public let budget: QuotaBudget
-    /// The deployment families rendered from this snapshot, shared by its copies.
-    let renderedDeployments = RenderedDeployments()
 
     /// Creates a snapshot.
     public init(
@@ -45,6 +69,7 @@ public struct Snapshot: Sendable {
         timeoutSeconds: Double,
         budget: QuotaBudget = QuotaBudget()
     ) {
+        self.id = .next()
         self.deployments = deployments
         self.pipelineRuns = pipelineRuns
         self.durationSeconds = durationSeconds

@@ -195,6 +195,12 @@ public struct CollectorSettings: Sendable, Hashable {
         self.maxStale = maxStale
     }
 
+    /// Whether a finished collection's snapshot may serve later scrapes (interval mode, or scrape mode with a
+    /// ``cacheTTL``), so that the collector keeps it and its rendered exposition is worth keeping beside it.
+    public var reusesSnapshots: Bool {
+        mode == .interval || cacheTTL > .zero
+    }
+
     /// The time budget for a scrape whose Prometheus sent `X-Prometheus-Scrape-Timeout-Seconds: scrapeTimeout`
     /// (seconds): the header minus ``timeoutOffset``, capped by ``scrapeTimeout``, and at least 100 ms;
     /// ``scrapeTimeout`` alone without a usable header.

@@ -1,10 +1,14 @@
 public import DataWorksAPI
+import LockedValue
 
 /// The exporter's counters of API requests, errors, retries and latencies (`dataworks_api_*`).
 ///
 /// Counters only grow for the life of the process. Error codes are bounded: known codes are pre-set to 0, and
 /// beyond ``maxDistinctCodes`` further unknown codes are counted under `other`.
-public actor APIMetrics: APIRequestObserver {
+///
+/// Thread safety: the counters are locked (a few additions per request, on the request path without a task hop);
+/// every method may be called from any task.
+public final class APIMetrics: APIRequestObserver {
     /// Upper bounds of the request duration histogram, in seconds.
     public static let durationBuckets: [Double] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// Retry reasons pre-set to 0 (see ``APIError/retryReason``).
@@ -37,7 +41,7 @@ public actor APIMetrics: APIRequestObserver {
         public var durations: [String: Histogram]
     }
 
-    private var values: Values
+    private let values: Locked<Values>
 
     /// The `code` label counted for `error`: `wrong_api_version` for an answer that means the target's
     /// `api_version` is wrong (``APIError/indicatesWrongAPIVersion``), else its ``APIError/errorClass``.
@@ -54,7 +58,7 @@ public actor APIMetrics: APIRequestObserver {
             values.retries[action] = Dictionary(uniqueKeysWithValues: Self.retryReasons.map { ($0, 0) })
             values.durations[action] = Self.emptyHistogram
         }
-        self.values = values
+        self.values = Locked(values)
     }
 
     private static var emptyHistogram: Histogram {
@@ -62,29 +66,43 @@ public actor APIMetrics: APIRequestObserver {
     }
 
     /// A copy of every counter.
-    public var current: Values { values }
+    public var current: Values { values.withLock { $0 } }
 
     public func requestFinished(action: String, duration: Duration, error: APIError?) {
-        values.requests[action, default: 0] += 1
         let seconds = duration.seconds
-        var histogram = values.durations[action] ?? Self.emptyHistogram
-        if let index = Self.durationBuckets.firstIndex(where: { seconds <= $0 }) {
-            histogram.bucketCounts[index] += 1
+        let index = Self.durationBuckets.firstIndex(where: { seconds <= $0 })
+        values.withLock { values in
+            Self.count(action: action, seconds: seconds, bucket: index, error: error, in: &values)
         }
-        histogram.sum += seconds
-        histogram.count += 1
-        values.durations[action] = histogram
+    }
+
+    private static func count(
+        action: String,
+        seconds: Double,
+        bucket index: Int?,
+        error: APIError?,
+        in values: inout Values
+    ) {
+        values.requests[action, default: 0] += 1
+        if values.durations[action] == nil {
+            values.durations[action] = Self.emptyHistogram
+        }
+        // In place: the histogram's bucket array is not copied.
+        if let index {
+            values.durations[action]?.bucketCounts[index] += 1
+        }
+        values.durations[action]?.sum += seconds
+        values.durations[action]?.count += 1
         guard let error else { return }
-        var codes = values.errors[action] ?? [:]
         var code = Self.errorCode(of: error)
+        let codes = values.errors[action, default: [:]]
         if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
             code = "other"
         }
-        codes[code, default: 0] += 1
-        values.errors[action] = codes
+        values.errors[action, default: [:]][code, default: 0] += 1
     }
 
     public func retryScheduled(action: String, reason: String) {
-        values.retries[action, default: [:]][reason, default: 0] += 1
+        values.withLock { $0.retries[action, default: [:]][reason, default: 0] += 1 }
     }
 }

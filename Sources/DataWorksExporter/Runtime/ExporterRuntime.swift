@@ -68,7 +68,7 @@ final class ExporterRuntime: Sendable {
             // `/prefix/x` is served as `/x`, anything else is not ours.
             if request.path == routePrefix {
                 var response = ServerResponse.text("302 found: \(routePrefix)/\n", status: 302)
-                response.headers.append(("Location", routePrefix + "/"))
+                response.headers.append(HTTPHeader(name: "Location", value: routePrefix + "/"))
                 return response
             }
             guard request.path.hasPrefix(routePrefix + "/") else {
@@ -91,6 +91,7 @@ final class ExporterRuntime: Sendable {
 
     private func routes(for generation: Generation) -> Routes {
         let collector = generation.collector
+        let renderedDeployments = generation.renderedDeployments
         let apiMetrics = shared.apiMetrics
         let probe = Probe(
             targets: generation.config.targets,
@@ -105,7 +106,8 @@ final class ExporterRuntime: Sendable {
                 let snapshot = await collector.snapshot(scrapeTimeout: request.scrapeTimeoutSeconds)
                 return try MetricsRenderer().segments(
                     snapshot: snapshot,
-                    api: await apiMetrics.current,
+                    deployments: renderedDeployments,
+                    api: apiMetrics.current,
                     configReload: reloadStatus,
                     format: request.format
                 )
@@ -121,7 +123,7 @@ final class ExporterRuntime: Sendable {
     private func reloadRoute(_ request: ServerRequest) async -> ServerResponse {
         guard request.method == "POST" || request.method == "PUT" else {
             var response = ServerResponse.text("405 method not allowed: use POST\n", status: 405)
-            response.headers.append(("Allow", "POST, PUT"))
+            response.headers.append(HTTPHeader(name: "Allow", value: "POST, PUT"))
             return response
         }
         do {

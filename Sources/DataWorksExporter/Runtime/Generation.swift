@@ -18,6 +18,8 @@ struct Generation: Sendable {
     let config: ExporterConfig
     let client: DataWorksClient
     let collector: Collector
+    /// The exposition of the collector's latest served snapshot, kept while the collector may serve it again.
+    let renderedDeployments: RenderedDeployments
     /// Interval mode's collection loop.
     let loop: Task<Void, Never>?
 
@@ -55,6 +57,7 @@ struct Generation: Sendable {
         self.config = config
         self.client = client
         self.collector = collector
+        self.renderedDeployments = RenderedDeployments(keeping: config.collector.reusesSnapshots)
         self.loop = config.collector.mode == .interval ? Task { await collector.runInterval() } : nil
     }
 

@@ -123,7 +123,7 @@ public struct Probe: Sendable {
         } catch {
             var response = ServerResponse.text(error.reason + "\n", status: error.status)
             if error.status == 405 {
-                response.headers.append(("Allow", "GET, HEAD"))
+                response.headers.append(HTTPHeader(name: "Allow", value: "GET, HEAD"))
             }
             return response
         }
@@ -189,7 +189,10 @@ public struct Probe: Sendable {
         guard debug else {
             return ServerResponse(
                 status: 200,
-                headers: [("Content-Type", format.contentType), ("Vary", "Accept")],
+                headers: [
+                    HTTPHeader(name: "Content-Type", value: format.contentType),
+                    HTTPHeader(name: "Vary", value: "Accept"),
+                ],
                 body: body
             )
         }

@@ -57,7 +57,7 @@ public struct Routes: Sendable {
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = ServerResponse.text("405 method not allowed: use GET\n", status: 405)
-            response.headers.append(("Allow", "GET, HEAD"))
+            response.headers.append(HTTPHeader(name: "Allow", value: "GET, HEAD"))
             return response
         }
         switch request.path {
@@ -68,7 +68,10 @@ public struct Routes: Sendable {
                 let body = try await metrics(MetricsRequest(scrapeTimeoutSeconds: timeout, format: format))
                 var response = ServerResponse(
                     status: 200,
-                    headers: [("Content-Type", format.contentType), ("Vary", "Accept")],
+                    headers: [
+                        HTTPHeader(name: "Content-Type", value: format.contentType),
+                        HTTPHeader(name: "Vary", value: "Accept"),
+                    ],
                     segments: body
                 )
                 response.isCompressible = true
@@ -83,7 +86,7 @@ public struct Routes: Sendable {
         default:
             return ServerResponse(
                 status: 200,
-                headers: [("Content-Type", "text/html; charset=utf-8")],
+                headers: [HTTPHeader(name: "Content-Type", value: "text/html; charset=utf-8")],
                 body: Array(landingPage.utf8)
             )
         }

@@ -6,19 +6,8 @@ public import HTTPServer
 /// Source: exporter-toolkit `docs/web-configuration.md`; `promtool check web-config` accepts the same files. See
 /// ``load(path:)`` for what differs.
 public struct WebConfig: Sendable {
-    /// One extra response header from `http_server_config.headers`.
-    public struct Header: Sendable, Hashable {
-        /// The field name, e.g. `X-Frame-Options`.
-        public var name: String
-        /// The value, e.g. `deny`.
-        public var value: String
-
-        /// Creates a header.
-        public init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
+    /// One extra response header from `http_server_config.headers`, e.g. `X-Frame-Options: deny`.
+    public typealias Header = HTTPHeader
 
     /// HTTPS settings from `tls_server_config`, with the certificate, key and client CA files read; `nil` serves
     /// plain HTTP.

@@ -35,14 +35,14 @@ public struct WebGate: Sendable {
         var response: ServerResponse
         if let authenticator, !(await authenticator.isAuthorized(request.header("authorization"))) {
             response = .text("Unauthorized\n", status: 401)
-            response.headers.append(("WWW-Authenticate", Self.challenge))
+            response.headers.append(HTTPHeader(name: "WWW-Authenticate", value: Self.challenge))
         } else {
             response = await next(request)
         }
         for header in headers {
             let name = header.name.lowercased()
             if !response.headers.contains(where: { $0.name.lowercased() == name }) {
-                response.headers.append((header.name, header.value))
+                response.headers.append(header)
             }
         }
         return response
