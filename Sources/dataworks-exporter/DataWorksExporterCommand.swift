@@ -191,9 +191,17 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         if demo {
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             let deployments = SimulatedDeployment.demoSet(now: now)
-            let started = try DataWorksSimulator(deployments: deployments)
+            let started = try DataWorksSimulator(
+                deployments: deployments,
+                pipelineRuns: SimulatedPipelineRun.demoSet(now: now),
+                crossProjectPipelineRuns: SimulatedCrossProjectPipelineRun.demoSet(now: now)
+            )
             simulator = started
-            config = try ExporterConfig.demo(endpoint: started.endpoint, deploymentIds: deployments.map(\.deploymentId))
+            config = try ExporterConfig.demo(
+                endpoint: started.endpoint,
+                deploymentIds: deployments.map(\.deploymentId),
+                pipelineRunProjectId: SimulatedDeployment.demoProjectId
+            )
             credentials = StaticCredentialsProvider(
                 accessKeyId: DataWorksSimulator.accessKeyId,
                 accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)

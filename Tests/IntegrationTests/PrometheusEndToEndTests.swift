@@ -108,11 +108,11 @@ import Testing
         return result
     }
 
-    /// Families of issues 12 (pipeline runs) and 14 (release analytics) that dashboards and rules already use while
-    /// the exporter does not emit them yet. A dashboard query that needs one of these, absent from the exporter's
+    /// Families of issue 14 (release analytics) that dashboards and rules use while the exporter does not emit them
+    /// yet (issue 12's pipeline-run families are emitted, so their queries must answer). A dashboard query that needs one of these, absent from the exporter's
     /// output, is not asked and is listed instead; every other query must answer. Once the exporter emits them, empty
     /// this list to make the test strict.
-    static let pendingFamilyPrefixes = ["dataworks_pipeline_run_", "dataworks_release"]
+    static let pendingFamilyPrefixes = ["dataworks_release"]
 
     /// The sample names of an exposition (`name{labels} value` or `name value` lines).
     static func sampleNames(_ exposition: String) -> Set<String> {
@@ -192,7 +192,11 @@ import Testing
     func prometheusScrapesTheExporterFiresTheFailedDeploymentAlertAndAnswersEveryDashboardQuery() async throws {
         let prometheusPath = try #require(Self.prometheus, "prometheus missing: apt-get install -y prometheus")
         let now = Int64(Date().timeIntervalSince1970 * 1_000)
-        let simulator = try DataWorksSimulator(deployments: Self.deployments(now: now))
+        let simulator = try DataWorksSimulator(
+            deployments: Self.deployments(now: now),
+            pipelineRuns: SimulatedPipelineRun.demoSet(now: now),
+            crossProjectPipelineRuns: SimulatedCrossProjectPipelineRun.demoSet(now: now)
+        )
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let client = try CurlHTTPClient()
@@ -205,12 +209,12 @@ import Testing
         do {
             let config = directory.appendingPathComponent("dataworks.yml")
             try Data(
-                Harness.config(
+                (Harness.config(
                     endpoint: simulator.endpoint,
                     project: "project_id: \(Fixtures.projectId)",
                     ids: Self.deployments(now: now).map(\.deploymentId),
                     dataworks: "  retries: 0"
-                ).utf8
+                ) + Self.pipelineRunTarget).utf8
             ).write(to: config)
             exporter = try await ExporterProcess.start(
                 ["--config.file", config.path],
@@ -241,6 +245,18 @@ import Testing
         await simulator.stop()
     }
 
+    /// A 2024-05-18 target beside the deployments: the simulator's demo pipeline runs of both kinds, so that the
+    /// pipeline-run families are scraped (the pipeline-run dashboard and alerts query them).
+    static let pipelineRunTarget = """
+          - region_id: cn-shanghai
+            api_version: 2024-05-18
+            project_id: \(Fixtures.projectId)
+            discover:
+              max_age: 24h
+            cross_project:
+
+        """
+
     static func check(prometheus: PrometheusProcess, exporterPort: Int, client: CurlHTTPClient) async throws {
         // 1. The target is up.
         let target = try await prometheus.poll("the exporter target to be up", client: client) {
@@ -267,6 +283,23 @@ import Testing
                 && health["unrelated-down"] == "down" ? true : nil
         }
         #expect((target["scrapeUrl"] as? String) == "http://127.0.0.1:\(exporterPort)/metrics")
+
+        // Pipeline runs of both kinds are scraped, a manual gate and a failure among them.
+        for expr in [
+            #"count(dataworks_pipeline_run_status{kind="workspace"} == 1) >= 5"#,
+            #"count(dataworks_pipeline_run_status{kind="cross_project"} == 1) >= 1"#,
+            #"dataworks_pipeline_run_awaiting_stage{stage_code="PROD"} == 1"#,
+            #"dataworks_pipeline_run_error_info{kind="workspace"}"#,
+        ] {
+            _ = try await prometheus.poll("\(expr) to answer", client: client) { () async throws -> Bool? in
+                let answer = try await prometheus.get(
+                    "/api/v1/query?query=" + PrometheusProcess.encode(expr),
+                    client: client
+                )
+                let result = (answer["data"] as? [String: Any])?["result"] as? [Any] ?? []
+                return result.isEmpty ? nil : true
+            }
+        }
 
         // 2. The failed-deployment alert fires, with its labels and the failure reason.
         var states: Set<String> = []

@@ -16,6 +16,8 @@ struct CollectionCycle: Sendable {
         var listTotals: [Workspace: (total: Int64?, ready: Int64?)] = [:]
         /// This cycle's failures by cause, logged once per cause at its end.
         var failures = FailureSummary()
+        /// The pipeline runs of the 2024-05-18 targets.
+        var pipelineRuns = PipelineRunCycle.State()
     }
 
     let client: DataWorksClient
@@ -125,6 +127,14 @@ struct CollectionCycle: Sendable {
         state.records.keep(only: Set(keys))
         state.failures.log(to: logger)
 
+        let pipelineRuns = await PipelineRunCycle(
+            client: client,
+            targets: targets,
+            settings: settings,
+            planner: PipelineRunPlanner(settings: settings),
+            logger: logger
+        ).run(&state.pipelineRuns, client: client, paused: paused, deadline: deadline, now: now)
+
         let spent = counter.requests
         var regions: [QuotaBudget.Region] = []
         for region in Set(targets.map(\.regionId)).sorted() {
@@ -135,6 +145,7 @@ struct CollectionCycle: Sendable {
         }
         return Snapshot(
             deployments: samples,
+            pipelineRuns: pipelineRuns,
             durationSeconds: started.duration(to: clock.now).seconds,
             timeoutSeconds: budget.seconds,
             budget: QuotaBudget(requestsByAction: spent, regions: regions)
@@ -402,7 +413,11 @@ struct CollectionCycle: Sendable {
     static func failureMetadata(_ error: any Error) -> Logger.Metadata {
         var metadata: Logger.Metadata = [:]
         if let apiError = error as? APIError {
-            metadata["code"] = "\(apiError.errorClass)"
+            metadata["code"] = "\(APIMetrics.errorCode(of: apiError))"
+            if apiError.indicatesWrongAPIVersion {
+                metadata["gateway_code"] = "\(apiError.errorClass)"
+                metadata["fix"] = "set the target's api_version to the other version (2020-05-18 or 2024-05-18)"
+            }
             if let requestId = apiError.requestId {
                 metadata["request_id"] = "\(requestId)"
             }

@@ -175,6 +175,18 @@ public actor Collector {
     func adopt(_ memory: DeploymentRecords) {
         state.records.adopt(memory, in: Set(cycle.targets.map(\.workspace)))
     }
+
+    /// What this collector knows of its pipeline runs, for the next collector on reload (``adopt(pipelineRuns:)``).
+    func pipelineRunMemory() -> PipelineRunRecords {
+        state.pipelineRuns.records
+    }
+
+    /// Takes over a predecessor's pipeline-run records of the workspaces still watched (their items are not
+    /// fetched again).
+    func adopt(pipelineRuns memory: PipelineRunRecords) {
+        let watched = Set(cycle.targets.filter { $0.pipelineRuns != nil }.map(\.workspace))
+        state.pipelineRuns.records.adopt(memory, in: watched)
+    }
 }
 
 /// Scrapes waiting for the collection in flight (``Collector/snapshot(scrapeTimeout:)``), each until it finishes or

@@ -45,6 +45,12 @@ public final class APIMetrics: APIRequestObserver {
 
     private let values: Locked<Values>
 
+    /// The `code` label counted for `error`: `wrong_api_version` for an answer that means the target's
+    /// `api_version` is wrong (``APIError/indicatesWrongAPIVersion``), else its ``APIError/errorClass``.
+    public static func errorCode(of error: APIError) -> String {
+        error.indicatesWrongAPIVersion ? "wrong_api_version" : error.errorClass
+    }
+
     /// Creates the counters with every known code and retry reason pre-set to 0 for `actions`.
     public init(actions: [String] = ["GetDeployment"]) {
         var values = Values(requests: [:], errors: [:], retries: [:], durations: [:])
@@ -91,7 +97,7 @@ public final class APIMetrics: APIRequestObserver {
         values.durations[action]?.sum += seconds
         values.durations[action]?.count += 1
         guard let error else { return }
-        var code = error.errorClass
+        var code = Self.errorCode(of: error)
         let codes = values.errors[action, default: [:]]
         if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
             code = "other"

@@ -84,6 +84,7 @@ public struct MetricsRenderer: Sendable {
         // written are never resident, so overestimating costs address space only.
         var writer = ExpositionWriter(format: format, capacity: snapshot.deployments.count * 1_536)
         try writeDeployments(snapshot, into: &writer)
+        try writePipelineRuns(snapshot.pipelineRuns, into: &writer)
         return writer.bytes
     }
 

@@ -169,7 +169,12 @@ final class ExporterRuntime: Sendable {
         }
         let old = generation
         warnAboutRestartOnlySettings(old: old.config.dataworks, new: config.dataworks)
-        let new = await Generation.make(config: config, shared: shared, memory: await old.collector.memory())
+        let new = await Generation.make(
+            config: config,
+            shared: shared,
+            memory: await old.collector.memory(),
+            pipelineRunMemory: await old.collector.pipelineRunMemory()
+        )
         let replaced = state.withLock { state -> Generation? in
             guard !state.isStopped else { return nil }
             let replaced = state.generation

@@ -34,11 +34,15 @@ struct Generation: Sendable {
     static func make(
         config: ExporterConfig,
         shared: SharedParts,
-        memory: DeploymentRecords? = nil
+        memory: DeploymentRecords? = nil,
+        pipelineRunMemory: PipelineRunRecords? = nil
     ) async -> Generation {
         let (client, collector) = makeCollector(config: config, shared: shared)
         if let memory {
             await collector.adopt(memory)
+        }
+        if let pipelineRunMemory {
+            await collector.adopt(pipelineRuns: pipelineRunMemory)
         }
         return Generation(config: config, client: client, collector: collector)
     }
