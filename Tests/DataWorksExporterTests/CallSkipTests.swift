@@ -72,7 +72,7 @@ import Testing
         // A budget long enough for the call to be sent on a loaded machine.
         let snapshot = await collector.collect(budget: .seconds(8))
         #expect(!snapshot.isUp)
-        let values = await metrics.current
+        let values = metrics.current
         #expect(values.requests["GetDeployment"] == 1)
         #expect(values.errors["GetDeployment"]?["client_timeout"] == 1)
         #expect(values.skipped["GetDeployment"]?.values.reduce(0, +) == 0)
@@ -94,7 +94,7 @@ import Testing
             concurrency: 1
         )
         _ = await collector.collect(budget: .seconds(5))
-        let values = await metrics.current
+        let values = metrics.current
         let sent = values.requests["GetDeployment"] ?? 0
         let skipped = values.skipped["GetDeployment"] ?? [:]
         // On a loaded machine the first call may itself be cut by the budget; the others are never sent.
@@ -145,12 +145,12 @@ import Testing
         let referenceStarted = clock.now
         _ = await unlimited.collect(budget: .seconds(2))
         let capacity =
-            Double(await reference.current.requests["GetDeployment"] ?? 0)
+            Double(reference.current.requests["GetDeployment"] ?? 0)
             / referenceStarted.duration(to: clock.now).seconds
         let started = clock.now
         _ = await collector.collect(budget: .seconds(seconds))
         let elapsed = started.duration(to: clock.now).seconds
-        let sent = Double(await metrics.current.requests["GetDeployment"] ?? 0)
+        let sent = Double(metrics.current.requests["GetDeployment"] ?? 0)
         let perSecond = sent / elapsed
         #expect(
             perSecond >= 0.8 * min(rate, capacity),
@@ -159,7 +159,7 @@ import Testing
         #expect(sent <= rate * seconds * 1.1 + 2, "\(sent) calls in \(elapsed) s")
         // Calls that would wait past the budget were skipped, not counted as errors; only the attempts in flight at
         // the deadline are timeouts.
-        let values = await metrics.current
+        let values = metrics.current
         let skipped = values.skipped["GetDeployment"] ?? [:]
         #expect(skipped["rate_limit", default: 0] + skipped["budget", default: 0] > 0, "\(skipped)")
         #expect(values.errors["GetDeployment"]?.values.reduce(0, +) ?? 0 <= UInt64(concurrency))
