@@ -31,12 +31,12 @@ import Testing
         #expect(!gone.fetchSucceeded)
         let kept = try #require(second.deployments.first { $0.key.deploymentId == fleet[1].deploymentId })
         #expect(kept.deployment != nil && kept.fetchSucceeded)
-        #expect(await metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
 
         // Not asked again on the next collection (terminal_refresh, 1 h by default); the other one is.
         let calls = await simulator.requestCounts()["GetDeployment"] ?? 0
         _ = await collector.collect(budget: .seconds(30))
         #expect(await simulator.requestCounts()["GetDeployment"] == calls + 1)
-        #expect(await metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
     }
 }
