@@ -29,4 +29,9 @@ private struct ObserverPair: APIRequestObserver {
         await first?.retryScheduled(action: action, reason: reason)
         await second.retryScheduled(action: action, reason: reason)
     }
+
+    func callSkipped(action: String, reason: CallSkipReason) async {
+        await first?.callSkipped(action: action, reason: reason)
+        await second.callSkipped(action: action, reason: reason)
+    }
 }

@@ -12,6 +12,8 @@ public protocol APIRequestObserver: Sendable {
     /// A failed request to `action` will be sent again, for `reason` (`throttled`, `timeout`, `server_error`,
     /// `connect`; see ``APIError/retryReason``).
     func retryScheduled(action: String, reason: String) async
+    /// A call to `action` was never sent, for `reason`: not a request, not an error (a default does nothing).
+    func callSkipped(action: String, reason: CallSkipReason) async
 }
 
 /// The workspace a call addresses: the ProjectId or the ProjectIdentifier (API parameters `ProjectId`,
@@ -225,16 +227,32 @@ public final class DataWorksClient: Sendable {
         var attempt = 0
         var lastDelay = Duration.zero
         while true {
-            try Task.checkCancellation()
+            guard !Task.isCancelled else {
+                await observer?.callSkipped(action: action, reason: Self.cancelReason(deadline: deadline))
+                throw CancellationError()
+            }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .milliseconds(10) else {
                 // Nothing was sent: the deadline passed before this attempt could start.
+                await observer?.callSkipped(action: action, reason: .budget)
                 throw APIError.transport(
                     TransportError(kind: .timeout, code: 28, message: "the deadline passed before the request")
                 )
             }
-            try await rateLimiter?.acquire(regionId: regionId, deadline: deadline)
+            do {
+                try await rateLimiter?.acquire(regionId: regionId, deadline: deadline)
+            } catch let error as CallNotSentError {
+                await observer?.callSkipped(action: action, reason: error.reason)
+                throw error
+            } catch let error as RegionPausedError {
+                await observer?.callSkipped(action: action, reason: .regionPaused)
+                throw error
+            } catch {
+                await observer?.callSkipped(action: action, reason: Self.cancelReason(deadline: deadline))
+                throw error
+            }
             let credentials = try await credentialsProvider.credentials()
+            let remainingNow = clock.now.duration(to: deadline)
             let request = makeRequest(
                 action: action,
                 version: version,
@@ -242,7 +260,7 @@ public final class DataWorksClient: Sendable {
                 endpoint: endpoint,
                 parameters: parameters,
                 credentials: credentials,
-                timeout: min(configuration.requestTimeout, remaining),
+                timeout: min(configuration.requestTimeout, max(remainingNow, .milliseconds(10))),
                 retry: attempt == 0 ? nil : .init(attempts: attempt, delayMilliseconds: Int(lastDelay.milliseconds))
             )
             let started = clock.now
@@ -270,6 +288,25 @@ public final class DataWorksClient: Sendable {
                 }
             } catch let error as TransportError {
                 failure = .transport(error)
+            } catch {
+                // Cancelled in flight: at the deadline that is an attempt cut by the budget, a timeout like any
+                // other (counted once); before it, the exporter is stopping.
+                if clock.now.advanced(by: .milliseconds(50)) >= deadline {
+                    let cut = APIError.transport(
+                        TransportError(kind: .timeout, code: 28, message: "the attempt was cut by the deadline")
+                    )
+                    await observer?.requestFinished(
+                        action: action,
+                        duration: started.duration(to: clock.now),
+                        error: cut
+                    )
+                    throw cut
+                }
+                throw error
+            }
+            if let serverWait {
+                // Held across calls and scrapes: no call to the region before the server's date.
+                rateLimiter?.hold(regionId: regionId, for: serverWait)
             }
             rateLimiter?.record(regionId: regionId, error: failure)
             await observer?.requestFinished(action: action, duration: started.duration(to: clock.now), error: failure)
@@ -297,6 +334,12 @@ public final class DataWorksClient: Sendable {
             lastDelay = delay
             attempt += 1
         }
+    }
+
+    /// Why a call cancelled before sending was not sent: the budget when the deadline is (about) reached, the exporter
+    /// stopping otherwise.
+    static func cancelReason(deadline: ContinuousClock.Instant) -> CallSkipReason {
+        ContinuousClock.now.advanced(by: .milliseconds(50)) >= deadline ? .budget : .shutdown
     }
 
     /// The longest server-requested wait (`Retry-After`, `x-acs-retry-after`) that a call sleeps through before its

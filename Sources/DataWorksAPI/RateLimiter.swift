@@ -149,6 +149,8 @@ public final class RateLimiter: Sendable {
     private struct State {
         var buckets: [String: TokenBucket] = [:]
         var pausedUntil: [String: Double] = [:]
+        /// Until when the server asked not to call each region (`Retry-After`).
+        var heldUntil: [String: ContinuousClock.Instant] = [:]
 
         /// When `regionId` resumes, or `nil` when it is not paused (an expired pause is dropped).
         mutating func pause(of regionId: String, now: () -> Double) -> Double? {
@@ -193,15 +195,38 @@ public final class RateLimiter: Sendable {
         state.withLock { $0.pause(of: regionId, now: wallClock) }
     }
 
-    /// Waits for a token of `regionId`; returns at once, without suspending, when a token is there (always when
-    /// unlimited).
+    /// Waits for a token of `regionId`, and first for the end of a server-requested wait (``hold(regionId:for:)``).
     ///
-    /// - Throws: ``RegionPausedError`` while the region is paused; ``APIError/transport(_:)`` (timeout) when the wait
-    ///   would pass `deadline`; `CancellationError`.
+    /// - Throws: ``RegionPausedError`` while the region is paused; ``CallNotSentError`` (``CallSkipReason/retryAfter``
+    ///   or ``CallSkipReason/rateLimit``) when the wait would pass `deadline`; `CancellationError`.
     public func acquire(regionId: String, deadline: ContinuousClock.Instant) async throws {
+        let held = state.withLock { state -> ContinuousClock.Instant? in
+            guard let held = state.heldUntil[regionId] else { return nil }
+            if held <= ContinuousClock.now {
+                state.heldUntil[regionId] = nil
+                return nil
+            }
+            return held
+        }
+        if let held {
+            if held >= deadline {
+                throw CallNotSentError(reason: .retryAfter, regionId: regionId)
+            }
+            try await Task.sleep(until: held, clock: ContinuousClock())
+        }
         let wait = try reserve(regionId: regionId, deadline: deadline)
         if wait > .zero {
             try await Task.sleep(for: wait)
+        }
+    }
+
+    /// The server asked to wait `duration` (`Retry-After`, `x-acs-retry-after`) before calling `regionId` again: no
+    /// token is given for the region until then, in this call or a later scrape's.
+    public func hold(regionId: String, for duration: Duration) {
+        let until = ContinuousClock.now.advanced(by: duration)
+        state.withLock { state in
+            if let held = state.heldUntil[regionId], held >= until { return }
+            state.heldUntil[regionId] = until
         }
     }
 
@@ -220,11 +245,7 @@ public final class RateLimiter: Sendable {
             if now.advanced(by: wait) >= deadline {
                 bucket.cancel(now: now)
                 state.buckets[regionId] = bucket
-                return .failure(
-                    APIError.transport(
-                        .init(kind: .timeout, code: 28, message: "the deadline passed waiting for the rate limit")
-                    )
-                )
+                return .failure(CallNotSentError(reason: .rateLimit, regionId: regionId))
             }
             state.buckets[regionId] = bucket
             return .success(wait)

@@ -5,7 +5,28 @@ extension ExporterConfig {
     /// once.
     ///
     /// - Throws: ``ConfigError`` only if `endpoint` is not a valid endpoint.
-    public static func demo(endpoint: String, deploymentIds: [Int64]) throws -> ExporterConfig {
+    ///
+    /// With `pipelineRunProjectId`, a 2024-05-18 target (cn-shanghai, that ProjectId) sits beside it: the
+    /// workspace's newest pipeline runs through discovery, and its cross-project runs.
+    public static func demo(
+        endpoint: String,
+        deploymentIds: [Int64],
+        pipelineRunProjectId: Int64? = nil
+    ) throws -> ExporterConfig {
+        let pipelineRuns =
+            pipelineRunProjectId.map { id in
+                """
+                  - region_id: cn-shanghai
+                    api_version: 2024-05-18
+                    project_id: \(id)
+                    discover:
+                      max_age: 24h
+                      limit: 20
+                    cross_project:
+                      max_age: 24h
+
+                """
+            } ?? ""
         let yaml = """
             dataworks:
               endpoint: "\(endpoint)"
@@ -20,7 +41,7 @@ extension ExporterConfig {
                   max_age: 3h
                   limit: 500
 
-            """
+            """ + pipelineRuns
         return try parse(yaml: yaml, file: "<demo>")
     }
 }

@@ -81,9 +81,7 @@ public final class Exporter: Sendable {
         let transport = try CurlHTTPClient(
             configuration: .init(maxConcurrentTransfers: settings.concurrency)
         )
-        let apiMetrics = APIMetrics(actions: [
-            GetDeploymentRequest.action, ListDeploymentsRequest.action, GetFileVersionRequest.operation.action,
-        ])
+        let apiMetrics = APIMetrics(actions: config.apiActions)
         let rateLimiter = RateLimiter(
             configuration: .init(rate: settings.rateLimit, burst: settings.burst, quotaPause: settings.quotaPause),
             logger: logger

@@ -116,6 +116,12 @@ public final class DataWorksSimulator: Sendable {
         await state.upsert(deployment)
     }
 
+    /// Deletes a deployment: from now on `GetDeployment` answers 404 `Invalid.Deployment.NotFound` for it, and
+    /// listings leave it out.
+    public func remove(deploymentId: Int64) async {
+        await state.remove(deploymentId)
+    }
+
     /// How many requests with a valid signature each action received.
     public func requestCounts() async -> [String: Int] {
         await state.requestCounts
@@ -161,8 +167,8 @@ struct BackgroundFaults: Sendable {
 /// The simulator's mutable state.
 actor SimulatorState {
     private(set) var deployments: [Int64: SimulatedDeployment]
-    private var faults: [Int64: (fault: SimulatedFault, remaining: Int?)] = [:]
-    private var listFault: (fault: SimulatedFault, remaining: Int?)?
+    private var faults: [Int64: InjectedFault] = [:]
+    private var listFault: InjectedFault?
     private var background = BackgroundFaults()
     private(set) var requestCounts: [String: Int] = [:]
     private(set) var credentialMaterial: [String] = []
@@ -184,7 +190,7 @@ actor SimulatorState {
     }
 
     func inject(_ fault: SimulatedFault, deploymentId: Int64, count: Int?) {
-        faults[deploymentId] = (fault, count)
+        faults[deploymentId] = InjectedFault(fault: fault, remaining: count)
     }
 
     func clearFaults() {
@@ -196,7 +202,7 @@ actor SimulatorState {
     }
 
     func injectListFault(_ fault: SimulatedFault, count: Int?) {
-        listFault = (fault, count)
+        listFault = InjectedFault(fault: fault, remaining: count)
     }
 
     func setBackground(_ faults: BackgroundFaults) {
@@ -219,15 +225,15 @@ actor SimulatorState {
 
     /// Takes the fault to apply to this `ListDeployments` answer, if any.
     func takeListFault() -> SimulatedFault? {
-        guard let entry = listFault else { return nil }
-        if let remaining = entry.remaining {
-            listFault = remaining <= 1 ? nil : (entry.fault, remaining - 1)
-        }
-        return entry.fault
+        listFault.take()
     }
 
     func upsert(_ deployment: SimulatedDeployment) {
         deployments[deployment.deploymentId] = deployment
+    }
+
+    func remove(_ deploymentId: Int64) {
+        deployments[deploymentId] = nil
     }
 
     func recordCredentialMaterial(_ values: [String]) {
@@ -260,17 +266,6 @@ actor SimulatorState {
 
     /// Takes the fault to apply to this answer for `deploymentId`, if any.
     func takeFault(deploymentId: Int64) -> SimulatedFault? {
-        guard let entry = faults[deploymentId] else { return nil }
-        switch entry.remaining {
-        case nil:
-            return entry.fault
-        case let remaining?:
-            if remaining <= 1 {
-                faults[deploymentId] = nil
-            } else {
-                faults[deploymentId] = (entry.fault, remaining - 1)
-            }
-            return entry.fault
-        }
+        faults[deploymentId].take()
     }
 }

@@ -58,6 +58,8 @@ struct InMemoryTransport: HTTPTransport {
             body: request.body
         )
         let answer = await SimulatorHandler(state: state).handle(incoming)
+        // As libcurl's client: a caller cancelled while its request was in flight gets `CancellationError`.
+        try Task.checkCancellation()
         if answer.closesWithoutAnswer {
             throw TransportError(kind: .reset, code: 52, message: "Empty reply from server")
         }

@@ -5,12 +5,10 @@ import HTTPServer
 
 /// The simulator's pipeline runs and the faults injected for them; held by ``SimulatorState``.
 struct PipelineRunState: Sendable {
-    typealias FaultEntry = (fault: SimulatedFault, remaining: Int?)
-
     var runs: [String: SimulatedPipelineRun]
     var crossProjectRuns: [String: SimulatedCrossProjectPipelineRun]
-    private var faults: [String: FaultEntry] = [:]
-    private var listFault: FaultEntry?
+    private var faults: [String: InjectedFault] = [:]
+    private var listFault: InjectedFault?
 
     init(runs: [SimulatedPipelineRun] = [], crossProjectRuns: [SimulatedCrossProjectPipelineRun] = []) {
         self.runs = Dictionary(runs.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
@@ -21,11 +19,11 @@ struct PipelineRunState: Sendable {
     }
 
     mutating func inject(_ fault: SimulatedFault, pipelineRunId: String, count: Int?) {
-        faults[pipelineRunId] = (fault, count)
+        faults[pipelineRunId] = InjectedFault(fault: fault, remaining: count)
     }
 
     mutating func injectListFault(_ fault: SimulatedFault, count: Int?) {
-        listFault = (fault, count)
+        listFault = InjectedFault(fault: fault, remaining: count)
     }
 
     mutating func clearFaults() {
@@ -35,11 +33,7 @@ struct PipelineRunState: Sendable {
 
     /// Takes the fault for an answer about `pipelineRunId` (Get… and List…Items), if any.
     mutating func takeFault(pipelineRunId: String) -> SimulatedFault? {
-        guard let entry = faults[pipelineRunId] else { return nil }
-        if let remaining = entry.remaining {
-            faults[pipelineRunId] = remaining <= 1 ? nil : (entry.fault, remaining - 1)
-        }
-        return entry.fault
+        faults[pipelineRunId].take()
     }
 
     /// Marks the manual stage of `pipelineRunId` executed at `now`; false when there is no such run or no stage
@@ -53,11 +47,7 @@ struct PipelineRunState: Sendable {
 
     /// Takes the fault for a ListPipelineRuns or ListCrossProjectPipelineRuns answer, if any.
     mutating func takeListFault() -> SimulatedFault? {
-        guard let entry = listFault else { return nil }
-        if let remaining = entry.remaining {
-            listFault = remaining <= 1 ? nil : (entry.fault, remaining - 1)
-        }
-        return entry.fault
+        listFault.take()
     }
 }
 

@@ -12,7 +12,7 @@ struct ReleaseHistoryState: Sendable {
 
     var packages: [Int64: SimulatedReleasePackage] = [:]
     var files: [FileKey: SimulatedFileVersion] = [:]
-    private var fileFaults: [Int64: (fault: SimulatedFault, remaining: Int?)] = [:]
+    private var fileFaults: [Int64: InjectedFault] = [:]
 
     init(_ history: SimulatedReleaseHistory? = nil) {
         guard let history else { return }
@@ -25,7 +25,7 @@ struct ReleaseHistoryState: Sendable {
     }
 
     mutating func inject(_ fault: SimulatedFault, fileId: Int64, count: Int?) {
-        fileFaults[fileId] = (fault, count)
+        fileFaults[fileId] = InjectedFault(fault: fault, remaining: count)
     }
 
     mutating func clearFaults() {
@@ -34,11 +34,7 @@ struct ReleaseHistoryState: Sendable {
 
     /// Takes the fault for a `GetFileVersion` answer about `fileId`, if any.
     mutating func takeFault(fileId: Int64) -> SimulatedFault? {
-        guard let entry = fileFaults[fileId] else { return nil }
-        if let remaining = entry.remaining {
-            fileFaults[fileId] = remaining <= 1 ? nil : (entry.fault, remaining - 1)
-        }
-        return entry.fault
+        fileFaults[fileId].take()
     }
 
     /// The packages the API shows at `now`, by `DeploymentId`.

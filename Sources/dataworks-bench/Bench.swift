@@ -24,6 +24,9 @@ struct Bench {
         case "exposition": return try await ScaleBench.exposition(arguments: Array(arguments.dropFirst()))
         case "exposition-once": return try await ScaleBench.expositionOnce(arguments: Array(arguments.dropFirst()))
         case "call-cost": return try await CallCost.run(arguments: Array(arguments.dropFirst()))
+        case "quota-pipeline-runs":
+            // The pipeline-run workload of the quota benchmark alone (`scripts/bench-quota --pipeline-runs`).
+            return try await PipelineRunQuota.run(scrapes: arguments.dropFirst().first.flatMap(Int.init) ?? 240)
         default: break
         }
         // `quota [storm-seconds]`, `quota --smoke`, or (as before) just `[storm-seconds]`.
@@ -34,6 +37,7 @@ struct Bench {
             "dataworks-exporter quota benchmark (simulator on loopback)\(smoke ? ", smoke mode: figures not judged" : "")\n"
         )
         try await apiCalls(scrapes: smoke ? 8 : 240)
+        try await PipelineRunQuota.run(scrapes: smoke ? 8 : 240)
         try await scrapeTime()
         try await throttlingStorm(seconds: stormSeconds, calm: smoke ? 1 : 5, recovery: smoke ? 1 : 10)
     }

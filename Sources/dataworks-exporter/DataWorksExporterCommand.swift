@@ -25,6 +25,12 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
     @Flag(name: .customLong("config.check"), help: "Validate the configuration file, then exit 0 (valid) or 1.")
     var configCheck = false
 
+    @Flag(
+        name: .customLong("config.allow-no-targets"),
+        help: "Start (and pass --config.check) with a configuration without targets; reloads still refuse one."
+    )
+    var allowNoTargets = false
+
     @Option(
         name: .customLong("web.listen-address"),
         help: ArgumentHelp(
@@ -152,6 +158,7 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         let logger = Logger(label: "dataworks_exporter")
 
         if configCheck {
+            var refused = false
             do {
                 if let webConfigFile {
                     _ = try WebConfig.load(path: webConfigFile)
@@ -163,12 +170,15 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(
                         Data("warning: \(configFile) has no targets: nothing will be exported\n".utf8)
                     )
+                    // An empty file looks like one written half-way: refused unless allowed explicitly.
+                    refused = !allowNoTargets
                 }
             } catch {
                 // Every problem of the file, one a line.
                 FileHandle.standardError.write(Data(error.all.map { "\($0)\n" }.joined().utf8))
                 throw ExitCode(1)
             }
+            if refused { throw ExitCode(1) }
             return
         }
 
@@ -181,9 +191,18 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
         if demo {
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
             let deployments = SimulatedDeployment.demoSet(now: now)
-            let started = try DataWorksSimulator(deployments: deployments, releaseHistory: .demo(now: now))
+            let started = try DataWorksSimulator(
+                deployments: deployments,
+                pipelineRuns: SimulatedPipelineRun.demoSet(now: now),
+                crossProjectPipelineRuns: SimulatedCrossProjectPipelineRun.demoSet(now: now),
+                releaseHistory: .demo(now: now)
+            )
             simulator = started
-            config = try ExporterConfig.demo(endpoint: started.endpoint, deploymentIds: deployments.map(\.deploymentId))
+            config = try ExporterConfig.demo(
+                endpoint: started.endpoint,
+                deploymentIds: deployments.map(\.deploymentId),
+                pipelineRunProjectId: SimulatedDeployment.demoProjectId
+            )
             credentials = StaticCredentialsProvider(
                 accessKeyId: DataWorksSimulator.accessKeyId,
                 accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)
@@ -194,6 +213,13 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
                 config = try ExporterConfig.load(path: configFile)
             } catch {
                 logger.error("cannot load configuration", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            guard !config.targets.isEmpty || allowNoTargets else {
+                logger.error(
+                    "the configuration has no targets (an empty file, or one written half-way?); start with --config.allow-no-targets to serve only the exporter's own metrics",
+                    metadata: ["file": "\(configFile)"]
+                )
                 throw ExitCode(1)
             }
             credentials = try config.credentialsProvider(logger: logger)

@@ -178,10 +178,9 @@ struct ECSRAMRoleCredentialsTests {
         let clock = ManualClock()
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
-        // A port nothing listens on: a fake started and stopped.
-        let fake = try FakeEndpoint { _ in .text("") }
-        let url = fake.url
-        await fake.stop()
+        // Port 1 on loopback: nothing listens there, and no test can take it (they bind port 0), unlike the port
+        // of a fake that was stopped, which a test running in parallel may be given next.
+        let url = "http://127.0.0.1:1"
         let provider = ECSRAMRoleCredentialsProvider(
             options: .init(metadataBaseURL: url),
             httpClient: client,

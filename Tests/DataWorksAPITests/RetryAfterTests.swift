@@ -114,4 +114,59 @@ struct RetryAfterTests {
             #expect(started.duration(to: clock.now) >= .seconds(1))
         }
     }
+
+    /// Counts skipped calls by reason.
+    actor SkipRecorder: APIRequestObserver {
+        var skipped: [CallSkipReason: Int] = [:]
+        var requests = 0
+        func requestFinished(action: String, duration: Duration, error: APIError?) { requests += 1 }
+        func retryScheduled(action: String, reason: String) {}
+        func callSkipped(action: String, reason: CallSkipReason) { skipped[reason, default: 0] += 1 }
+    }
+
+    /// Issue 15, item 3's leftover: a `Retry-After` date holds across calls (the next scrape's): no request to the
+    /// region before it; the call is skipped for `retry_after`, not sent and not an error.
+    @Test func aRetryAfterDateHoldsAcrossCalls() async throws {
+        let busy: @Sendable (ServerRequest) async -> ServerResponse = { _ in
+            ServerResponse(
+                status: 503,
+                headers: [HTTPHeader(name: "Retry-After", value: Self.imfFixdate(Date().addingTimeInterval(120)))],
+                body: Array("busy".utf8)
+            )
+        }
+        try await withFake(busy) { fake, transport in
+            let recorder = SkipRecorder()
+            let client = DataWorksClient(
+                configuration: .init(
+                    endpointOverride: fake.url,
+                    connectTimeout: .seconds(30),
+                    requestTimeout: .seconds(30),
+                    retries: 2
+                ),
+                credentialsProvider: StaticCredentialsProvider(accessKeyId: "AKID", accessKeySecret: Secret("s")),
+                transport: transport,
+                observer: recorder,
+                rateLimiter: RateLimiter(configuration: .init(rate: nil, burst: 1))
+            )
+            for _ in 0..<3 {
+                _ = try? await client.getDeployment(
+                    regionId: "cn-shanghai",
+                    project: .id(1),
+                    deploymentId: 2,
+                    deadline: .now.advanced(by: .seconds(25))
+                )
+            }
+            #expect(fake.requests.count == 1)
+            #expect(await recorder.requests == 1)
+            #expect(await recorder.skipped[.retryAfter] == 2)
+            // Another region is not held.
+            _ = try? await client.getDeployment(
+                regionId: "cn-hangzhou",
+                project: .id(1),
+                deploymentId: 2,
+                deadline: .now.advanced(by: .seconds(25))
+            )
+            #expect(fake.requests.count == 2)
+        }
+    }
 }

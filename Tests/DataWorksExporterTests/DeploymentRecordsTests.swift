@@ -91,3 +91,27 @@ import Testing
         #expect(Planner.listingStatus(of: Discovery(statuses: [.failure])) == .failure)
     }
 }
+
+extension DeploymentRecordsTests {
+    /// Issue 15, item 9: a failure's message that differs on every answer keeps its first text until the status
+    /// changes, so `error_message` does not churn.
+    @Test func aFailuresFirstMessageIsKeptUntilTheStatusChanges() {
+        var records = DeploymentRecords()
+        var failed = Self.detailed(status: .failure)
+        failed.errorMessage = "failed, RequestId 1"
+        records.succeed(Self.key, with: failed, now: 100)
+        failed.errorMessage = "failed, RequestId 2"
+        records.succeed(Self.key, with: failed, now: 200)
+        #expect(records[Self.key]?.deployment?.errorMessage == "failed, RequestId 1")
+        records.merge(
+            Deployment(id: 3_000_001, status: .failure, errorMessage: "failed, RequestId 3"),
+            into: Self.key,
+            now: 300
+        )
+        #expect(records[Self.key]?.deployment?.errorMessage == "failed, RequestId 1")
+        records.succeed(Self.key, with: Self.detailed(status: .ready), now: 400)
+        failed.errorMessage = "failed, RequestId 4"
+        records.succeed(Self.key, with: failed, now: 500)
+        #expect(records[Self.key]?.deployment?.errorMessage == "failed, RequestId 4")
+    }
+}

@@ -77,6 +77,29 @@ import Testing
         #expect(MetricsRenderer.truncated("short") == "short")
     }
 
+    /// Issue 15, item 9: a 10,000-byte `Name` is bounded in `dataworks_deployment_info{name}`, cut on a character
+    /// (UTF-8) boundary with a visible marker; characters of many bytes are bounded by bytes too.
+    @Test func longNamesAreCutOnACharacterBoundary() async throws {
+        var deployment = Self.deployment(status: .success)
+        deployment.name = String(repeating: "数", count: 3_334)  // 10,002 bytes
+        let sample = DeploymentSample(
+            key: Self.key,
+            deployment: deployment,
+            lastSuccessTimestamp: 1,
+            fetchSucceeded: true
+        )
+        let rendered = try await Self.render([sample])
+        let line = try #require(rendered.split(separator: "\n").first { $0.hasPrefix("dataworks_deployment_info{") })
+        let name = try #require(line.firstMatch(of: /name="([^"]*)"/)).1
+        #expect(name.hasSuffix("…"))
+        #expect(name.utf8.count <= MetricsRenderer.maxLabelValueBytes)
+        #expect(name.count == MetricsRenderer.maxErrorMessageLength)
+        // Zalgo text: few characters, many bytes.
+        let heavy = String(repeating: "e" + String(repeating: "\u{301}", count: 50), count: 100)
+        let cut = MetricsRenderer.truncated(heavy)
+        #expect(cut.utf8.count <= MetricsRenderer.maxLabelValueBytes && cut.hasSuffix("…"))
+    }
+
     @Test func notExecutedHasNoExecuteTimestampOrLatency() async throws {
         let ready = DeploymentSample(
             key: Self.key,

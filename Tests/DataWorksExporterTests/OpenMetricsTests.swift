@@ -267,6 +267,7 @@ import Testing
         let counters: Set<Substring> = [
             "dataworks_api_requests_total no help text", "dataworks_api_errors_total no help text",
             "dataworks_api_retries_total no help text", "process_cpu_seconds_total no help text",
+            "dataworks_api_calls_skipped_total no help text",
         ]
         #expect(!problems.isEmpty)
         #expect(problems.allSatisfy { counters.contains($0) }, "promtool check metrics: \(result.output)")

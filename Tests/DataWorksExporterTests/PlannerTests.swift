@@ -179,7 +179,7 @@ import Testing
         let limiter = RateLimiter(configuration: .init(rate: 0.01, burst: 1))
         let deadline = ContinuousClock.now.advanced(by: .seconds(5))
         try await limiter.acquire(regionId: "cn-hangzhou", deadline: deadline)
-        await #expect(throws: APIError.self) {
+        await #expect(throws: CallNotSentError(reason: .rateLimit, regionId: "cn-hangzhou")) {
             try await limiter.acquire(regionId: "cn-hangzhou", deadline: deadline)
         }
     }

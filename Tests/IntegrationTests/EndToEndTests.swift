@@ -150,6 +150,24 @@ import Testing
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("invalid.yml:4:5"), "\(bad.stderr)")
         #expect(bad.stderr.contains("deployment_idz"))
+
+        // Issue 15, item 10: an empty file is refused by the check and at start, unless allowed explicitly.
+        let empty = directory.appendingPathComponent("empty.yml")
+        try Data().write(to: empty)
+        let emptyCheck = try await Self.run(Self.binary.path, ["--config.check", "--config.file", empty.path])
+        #expect(emptyCheck.status == 1, "\(emptyCheck.stderr)")
+        #expect(emptyCheck.stderr.contains("no targets"))
+        let allowed = try await Self.run(
+            Self.binary.path,
+            ["--config.check", "--config.allow-no-targets", "--config.file", empty.path]
+        )
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let start = try await Self.run(
+            Self.binary.path,
+            ["--config.file", empty.path, "--web.listen-address", "127.0.0.1:0"]
+        )
+        #expect(start.status == 1)
+        #expect(start.stderr.contains("no targets"), "\(start.stderr)")
     }
 }
 

@@ -30,7 +30,8 @@ import Testing
                     series(
                         "dataworks_deployment_info",
                         3_000_002,
-                        ",name=\"dwd_orders_di-2020-07-04_200300000002\",from_environment=\"development\",to_environment=\"production\""
+                        ",name=\"dwd_orders_di-2020-07-04_200300000002\",from_environment=\"development\","
+                            + "to_environment=\"production\",creator=\"200300000002\",executor=\"200300000002\""
                     )
                 ] == 1
             )

@@ -90,6 +90,24 @@ import Testing
         }
     }
 
+    /// Issue 15, item 17: one cause hitting every deployment is one line per scrape, with the count.
+    @Test func oneCauseForManyDeploymentsIsOneLineWithTheCount() async throws {
+        try await withHarness(dataworks: "  retries: 0", collector: "  list_deployments: false") { harness in
+            for fixture in Fixtures.all {
+                await harness.simulator.inject(.forbiddenAccess, deploymentId: fixture.deploymentId, count: 1)
+            }
+            _ = try await harness.scrape()
+            let lines = harness.logs.text.split(separator: "\n").filter { $0.contains("GetDeployment failed") }
+            #expect(lines.count == 1, "\(lines)")
+            let line = try #require(lines.first)
+            #expect(line.contains("count=\(Fixtures.all.count)"))
+            #expect(line.contains("code=Forbidden.Access"))
+            for fixture in Fixtures.all {
+                #expect(line.contains("\(fixture.deploymentId)"))
+            }
+        }
+    }
+
     /// A full run at debug level, good answers and every kind of failure, signed with V3 and V1 and an STS token;
     /// then every log line, the landing page and every `/metrics` answer are searched for the secret, the token, and
     /// each `Authorization` header, signature and token the simulator received.

@@ -102,7 +102,8 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
                     series(
                         "dataworks_deployment_info",
                         4_000_001,
-                        ",name=\"pkg_4000001\",from_environment=\"development\",to_environment=\"production\""
+                        ",name=\"pkg_4000001\",from_environment=\"development\",to_environment=\"production\","
+                            + "creator=\"200300000001\",executor=\"\""
                     )
                 ] == 1
             )
@@ -134,14 +135,11 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
             await harness.simulator.inject(.internalError, deploymentId: 3_000_003, count: nil)
             let samples = try await harness.scrape().samples
             #expect(samples[series("dataworks_deployment_status", 3_000_003, ",status=\"ready\"")] == nil)
+            // No info series of any label set (creator and executor included) is left for it.
             #expect(
-                samples[
-                    series(
-                        "dataworks_deployment_info",
-                        3_000_003,
-                        ",name=\"ads_gmv_summary_d\",from_environment=\"development\",to_environment=\"production\""
-                    )
-                ] == nil
+                !samples.keys.contains {
+                    $0.hasPrefix("dataworks_deployment_info{") && $0.contains("deployment_id=\"3000003\"")
+                }
             )
             #expect(samples[series("dataworks_deployment_fetch_success", 3_000_003)] == 0)
             let last = try #require(
@@ -307,7 +305,8 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
                     series(
                         "dataworks_deployment_info",
                         4_000_001,
-                        ",name=\"pkg_4000001\",from_environment=\"development\",to_environment=\"production\""
+                        ",name=\"pkg_4000001\",from_environment=\"development\",to_environment=\"production\","
+                            + "creator=\"200300000001\",executor=\"\""
                     )
                 ] == 1
             )

@@ -47,7 +47,9 @@ import Testing
 
     @Test func releasesAreCountedOnceWithDurationLeadTimeAndWhatShipped() async throws {
         let now = History.nowMilliseconds
-        let delay: Int64 = 1_500
+        // 3100002 and 3100003 finish `delay` ms after `now`: time enough, on a loaded CI machine, for the simulator
+        // to start and the first collection to see them before they are final.
+        let delay: Int64 = 6_000
         try await SimulatorTests.withSimulator(
             { try DataWorksSimulator(deployments: [], releaseHistory: Self.history(now: now, delay: delay)) },
             { simulator, transport in
@@ -74,7 +76,9 @@ import Testing
                 #expect(before.releases.values.allSatisfy { $0.value == 0 })
                 #expect(before.releases.count == 6)
 
-                try await Task.sleep(for: .milliseconds(delay + 700))
+                let finishing = now + delay
+                #expect(History.nowMilliseconds < finishing, "the first collection ended after the releases finished")
+                try await Task.sleep(for: .milliseconds(max(0, finishing + 700 - History.nowMilliseconds)))
                 var last = await collector.collect(budget: .seconds(10))
                 // Listed again and refreshed again (terminal_refresh 0): still counted once.
                 for _ in 0..<2 {

@@ -111,3 +111,25 @@ import Testing
         }
     }
 }
+
+extension ReloadTests {
+    /// Issue 15, item 10: an empty file, or one without targets, looks like one written half-way and is refused at
+    /// reload: 500 with the reason, the reload metric 0, the configuration in use kept with its series.
+    @Test func reloadRefusesAnEmptyFileAndOneWithoutTargets() async throws {
+        try await withFileHarness { harness in
+            let first = try await harness.send("GET", "/metrics")
+            #expect(first.samples[Self.reloadSuccessful] == 1)
+            for text in ["", "targets: []\n"] {
+                try harness.write(text)
+                let refused = try await harness.send("POST", "/-/reload")
+                #expect(refused.status == 500, "\(refused.text)")
+                #expect(refused.text.contains("no targets"), "\(refused.text)")
+                let after = try await harness.send("GET", "/metrics")
+                #expect(after.samples[Self.reloadSuccessful] == 0)
+                for id in Fixtures.all.map(\.deploymentId) {
+                    #expect(after.samples[series("dataworks_deployment_fetch_success", id)] != nil, "\(after.text)")
+                }
+            }
+        }
+    }
+}

@@ -14,11 +14,16 @@ struct CollectionCycle: Sendable {
         var discovered: [Int: [Int64]] = [:]
         /// `TotalCount` of the last listings of each workspace: unfiltered, and `Status=0`.
         var listTotals: [Workspace: (total: Int64?, ready: Int64?)] = [:]
+        /// This cycle's failures by cause, logged once per cause at its end.
+        var failures = FailureSummary()
+        /// The pipeline runs of the 2024-05-18 targets.
+        var pipelineRuns = PipelineRunCycle.State()
         /// The releases seen reaching a final status (`dataworks_release*`).
         var analytics: ReleaseAnalytics
         /// Commit times of file versions, and the releases whose lead time waits for them (`release_lead_time`).
         var commitTimes = FileCommitTimes()
 
+        /// Creates an empty state for a process started at `processStart` (seconds since the Unix epoch).
         init(processStart: Double) {
             analytics = ReleaseAnalytics(processStart: processStart)
         }
@@ -45,6 +50,14 @@ struct CollectionCycle: Sendable {
     enum Job: Sendable {
         case call(Planner.Call)
         case discover(Int)
+
+        /// The API action of the job's first call.
+        var action: String {
+            switch self {
+            case .call(.get): GetDeploymentRequest.action
+            case .call(.list), .discover: ListDeploymentsRequest.action
+            }
+        }
     }
 
     /// Runs one cycle at `now` (seconds since the Unix epoch) within `budget`, updating `state`.
@@ -55,6 +68,8 @@ struct CollectionCycle: Sendable {
         // This cycle's own calls, not those of probes or other work sharing the client.
         let counter = RequestCounter(actions: apiMetrics?.current.requests.keys.map { $0 } ?? [])
         let client = self.client.observed(by: counter)
+        state.failures = FailureSummary()
+        defer { state.failures = FailureSummary() }
 
         var paused: Set<String> = []
         for region in Set(targets.map(\.regionId)) {
@@ -98,17 +113,19 @@ struct CollectionCycle: Sendable {
         )
         let neverFinished = Set(calls.flatMap(\.keys)).subtracting(finished)
 
-        var keys: [DeploymentKey] = []
-        for (index, target) in targets.enumerated() {
-            keys += tracked(index, state).map(target.workspace.key)
-        }
+        let keys = trackedKeys(state)
         var samples: [DeploymentSample] = []
         samples.reserveCapacity(keys.count)
         for key in keys {
             if neverFinished.contains(key) {
-                logger.warning(
+                state.failures.add(
                     "deployment not fetched within the scrape budget",
-                    metadata: Self.metadata(key).merging(["budget_seconds": "\(budget.seconds)"]) { $1 }
+                    code: "budget",
+                    metadata: [
+                        "region_id": "\(key.regionId)", "project": "\(key.project)",
+                        "budget_seconds": "\(budget.seconds)",
+                    ],
+                    deploymentIds: [key.deploymentId]
                 )
             }
             if paused.contains(key.regionId) || neverFinished.contains(key) {
@@ -121,6 +138,16 @@ struct CollectionCycle: Sendable {
         if settings.releaseLeadTime {
             await fetchCommitTimes(&state, client: client, deadline: deadline, now: now)
         }
+        state.failures.log(to: logger)
+
+        let pipelineRuns = await PipelineRunCycle(
+            client: client,
+            targets: targets,
+            settings: settings,
+            planner: PipelineRunPlanner(settings: settings),
+            logger: logger
+        ).run(&state.pipelineRuns, client: client, paused: paused, deadline: deadline, now: now)
+        observePipelineRunReleases(in: &state, now: now)
 
         let spent = counter.requests
         var regions: [QuotaBudget.Region] = []
@@ -132,6 +159,7 @@ struct CollectionCycle: Sendable {
         }
         return Snapshot(
             deployments: samples,
+            pipelineRuns: pipelineRuns,
             durationSeconds: started.duration(to: clock.now).seconds,
             timeoutSeconds: budget.seconds,
             budget: QuotaBudget(requestsByAction: spent, regions: regions),
@@ -178,6 +206,38 @@ struct CollectionCycle: Sendable {
         }
     }
 
+    /// The `to_environment` labels and final statuses of pipeline runs, pre-set at zero per watched workspace: a
+    /// same-workspace run deploys to development or production (its last `Deploy` stage), a cross-project run names
+    /// no environment (`unknown`) and has no `Cancel` status (api-notes §6.2.3).
+    static let pipelineRunPresets: [(kind: ReleaseKind, environments: [String], statuses: [String])] = [
+        (.pipelineRun, ["development", "production"], ["success", "fail", "termination", "cancel"]),
+        (.crossProject, ["unknown"], ["success", "fail", "termination"]),
+    ]
+
+    /// Feeds the release analytics with the pipeline runs first seen final this cycle (``PipelineRunRecords/newlyFinal``,
+    /// tracked runs only): pre-sets each watched workspace's zero series, then counts them; a run counted before (a
+    /// re-listed one, or one handed over on reload) is not counted again.
+    private func observePipelineRunReleases(in state: inout State, now: Double) {
+        for target in targets {
+            guard let watch = target.pipelineRuns else { continue }
+            for preset in Self.pipelineRunPresets where preset.kind == .pipelineRun || watch.crossProject != nil {
+                state.analytics.preset(
+                    target.workspace,
+                    kind: preset.kind,
+                    environments: preset.environments,
+                    statuses: preset.statuses,
+                    now: now
+                )
+            }
+        }
+        for key in state.pipelineRuns.records.takeNewlyFinal() {
+            guard let run = state.pipelineRuns.records[key]?.run,
+                let observation = ReleaseAnalytics.observation(of: key, run: run)
+            else { continue }
+            state.analytics.observe(observation, now: now)
+        }
+    }
+
     /// Fetches the commit times (`GetFileVersion`) the pending releases lack, at most `concurrency` at a time within
     /// the deadline, and adds the lead time of every release whose files are all known.
     private func fetchCommitTimes(
@@ -189,10 +249,9 @@ struct CollectionCycle: Sendable {
         let missing = state.commitTimes.missing
         if !missing.isEmpty {
             let concurrency = self.concurrency
-            let logger = self.logger
-            let fetched = await withTaskGroup(of: (FileCommitTimes.Key, Double?).self) { group in
+            let fetched = await withTaskGroup(of: (FileCommitTimes.Key, Result<Double?, any Error>).self) { group in
                 var queue = missing[...]
-                var results: [(FileCommitTimes.Key, Double?)] = []
+                var results: [(FileCommitTimes.Key, Result<Double?, any Error>)] = []
                 func startNext() {
                     guard let key = queue.popFirst() else { return }
                     group.addTask {
@@ -206,17 +265,9 @@ struct CollectionCycle: Sendable {
                                 ),
                                 deadline: deadline
                             )
-                            return (key, version.commitTime.map { Double($0) / 1_000 })
+                            return (key, .success(version.commitTime.map { Double($0) / 1_000 }))
                         } catch {
-                            if !(error is RegionPausedError) && !(error is CancellationError) {
-                                var fields: Logger.Metadata = [
-                                    "region_id": "\(key.workspace.regionId)", "project": "\(key.workspace.project)",
-                                    "file_id": "\(key.fileId)", "file_version": "\(key.fileVersion)",
-                                ]
-                                fields.merge(Self.failureMetadata(error)) { $1 }
-                                logger.warning("\(GetFileVersionRequest.operation.action) failed", metadata: fields)
-                            }
-                            return (key, nil)
+                            return (key, .failure(error))
                         }
                     }
                 }
@@ -227,13 +278,43 @@ struct CollectionCycle: Sendable {
                 }
                 return results
             }
-            for case (let key, let commitTime?) in fetched {
-                state.commitTimes.insert(key, commitTime: commitTime)
+            var failures = FailureSummary()
+            for (key, result) in fetched {
+                switch result {
+                case .success(let commitTime?):
+                    state.commitTimes.insert(key, commitTime: commitTime)
+                case .success(nil):
+                    break
+                case .failure(let error):
+                    guard !(error is RegionPausedError), !(error is CancellationError) else { continue }
+                    var fields = Self.failureMetadata(error)
+                    fields["region_id"] = "\(key.workspace.regionId)"
+                    fields["project"] = "\(key.workspace.project)"
+                    fields["file_id"] = "\(key.fileId)"
+                    fields["file_version"] = "\(key.fileVersion)"
+                    failures.add(
+                        "\(GetFileVersionRequest.operation.action) failed",
+                        code: Self.cause(of: error),
+                        metadata: fields,
+                        deploymentIds: []
+                    )
+                }
             }
+            // One line per cause, with the first failure's file.
+            failures.log(to: logger)
         }
         for (series, seconds) in state.commitTimes.resolve() {
             state.analytics.observeLeadTime(series, seconds: seconds, now: now)
         }
+    }
+
+    /// Every deployment the targets track now, in configuration order.
+    func trackedKeys(_ state: State) -> [DeploymentKey] {
+        var keys: [DeploymentKey] = []
+        for (index, target) in targets.enumerated() {
+            keys += tracked(index, state).map(target.workspace.key)
+        }
+        return keys
     }
 
     /// The deployment IDs target `index` tracks now: its listed IDs, then the discovered ones not listed.
@@ -279,6 +360,10 @@ struct CollectionCycle: Sendable {
             while let result = await group.next() {
                 if case .deadline = result {
                     group.cancelAll()
+                    // Calls never started: the budget ran out first.
+                    for job in queue {
+                        await apiMetrics?.callSkipped(action: job.action, reason: .budget)
+                    }
                     return
                 }
                 running -= 1
@@ -378,11 +463,24 @@ struct CollectionCycle: Sendable {
             return []
         case .got(let key, .failure(let error)):
             finished.insert(key)
-            state.records.fail(key, now: now)
+            if Self.isNotFound(error) {
+                // Final: its series go now; a discovered one leaves the watch list.
+                state.records.notFound(key, now: now)
+                for (index, target) in targets.enumerated() where target.workspace == key.workspace {
+                    state.discovered[index]?.removeAll { $0 == key.deploymentId }
+                }
+            } else {
+                state.records.fail(key, now: now)
+            }
             if !(error is RegionPausedError) {
-                logger.warning(
+                var fields = Self.failureMetadata(error)
+                fields["region_id"] = "\(key.regionId)"
+                fields["project"] = "\(key.project)"
+                state.failures.add(
                     "\(GetDeploymentRequest.action) failed",
-                    metadata: Self.metadata(key).merging(Self.failureMetadata(error)) { $1 }
+                    code: Self.cause(of: error),
+                    metadata: fields,
+                    deploymentIds: [key.deploymentId]
                 )
             }
             return []
@@ -454,12 +552,32 @@ struct CollectionCycle: Sendable {
         ]
     }
 
+    /// The API codes that say a deployment does not exist (400 or 404).
+    static let notFoundCodes: Set<String> = ["Invalid.Deployment.NotExists", "Invalid.Deployment.NotFound"]
+
+    /// Whether `error` says the deployment does not exist.
+    static func isNotFound(_ error: any Error) -> Bool {
+        guard let apiError = error as? APIError else { return false }
+        return notFoundCodes.contains(apiError.errorClass)
+    }
+
+    /// The cause of a failure, for grouping log lines: the error class, or the error's type.
+    static func cause(of error: any Error) -> String {
+        if let apiError = error as? APIError { return apiError.errorClass }
+        if let skipped = error as? CallNotSentError { return "skipped_\(skipped.reason.rawValue)" }
+        return String(describing: type(of: error))
+    }
+
     /// The fields of a failure's log line: `code` (the API error code or client class, as in
     /// `dataworks_api_errors_total`), `request_id` and `http_status` when the answer had them, and `error`.
     static func failureMetadata(_ error: any Error) -> Logger.Metadata {
         var metadata: Logger.Metadata = [:]
         if let apiError = error as? APIError {
-            metadata["code"] = "\(apiError.errorClass)"
+            metadata["code"] = "\(APIMetrics.errorCode(of: apiError))"
+            if apiError.indicatesWrongAPIVersion {
+                metadata["gateway_code"] = "\(apiError.errorClass)"
+                metadata["fix"] = "set the target's api_version to the other version (2020-05-18 or 2024-05-18)"
+            }
             if let requestId = apiError.requestId {
                 metadata["request_id"] = "\(requestId)"
             }

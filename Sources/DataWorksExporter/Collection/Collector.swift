@@ -1,5 +1,6 @@
 public import DataWorksAPI
 import Foundation
+import LockedValue
 public import Logging
 
 /// Schedules the collections of the configured (and discovered) deployments: each one a ``CollectionCycle`` that
@@ -17,6 +18,7 @@ public actor Collector {
     private var state: CollectionCycle.State
     private var inFlight: Task<Snapshot, Never>?
     private var cached: (snapshot: Snapshot, finished: ContinuousClock.Instant)?
+    private let waiters = SnapshotWaiters()
 
     /// Creates a collector.
     ///
@@ -55,23 +57,69 @@ public actor Collector {
         )
     }
 
-    /// A snapshot for one scrape.
+    /// A snapshot for one scrape, within the scrape's own budget (derived from `scrapeTimeout`, seconds, from the
+    /// header).
     ///
     /// Scrape mode: the cached one while fresh, the one in flight if a collection is running, otherwise a new
-    /// collection with the budget derived from `scrapeTimeout` (seconds, from the header). Interval mode: the latest
-    /// collection, or the first one once it finishes.
+    /// collection with that budget. Interval mode: the latest collection, or the first one once it finishes. A scrape
+    /// that joins a collection in flight waits for it at most its own budget; past that it gets ``provisional(budget:)``
+    /// while the shared collection goes on.
     public func snapshot(scrapeTimeout: Double?) async -> Snapshot {
+        let budget = settings.budget(scrapeTimeout: scrapeTimeout)
         if settings.mode == .interval {
             if let cached { return cached.snapshot }
-            if let inFlight { return await inFlight.value }
+            if let inFlight { return await join(inFlight, budget: budget) }
         }
         if let cached, cached.finished.duration(to: clock.now) < settings.cacheTTL {
             return cached.snapshot
         }
         if let inFlight {
-            return await inFlight.value
+            return await join(inFlight, budget: budget)
         }
-        return await collectShared(budget: settings.budget(scrapeTimeout: scrapeTimeout))
+        return await collectShared(budget: budget)
+    }
+
+    /// Waits for the collection in flight at most `budget`; the collection is not cancelled when the wait ends.
+    private func join(_ task: Task<Snapshot, Never>, budget: Duration) async -> Snapshot {
+        let id = waiters.register()
+        let waiters = self.waiters
+        let finished = await withTaskGroup(of: Snapshot?.self) { group in
+            group.addTask { await waiters.wait(id) }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        waiters.forget(id)
+        return finished ?? provisional(budget: budget)
+    }
+
+    /// What is known while a collection is still in flight: every tracked deployment with its last good values and
+    /// `fetchSucceeded == false` (none yet before the first collection: "not collected yet"), and the release
+    /// analytics of the last collection.
+    func provisional(budget: Duration) -> Snapshot {
+        let now = wallClock()
+        let samples = cycle.trackedKeys(state).map { key in
+            let record = state.records[key]
+            let stale = record?.failingSince.map { now - $0 >= settings.maxStale.seconds } ?? false
+            return DeploymentSample(
+                key: key,
+                deployment: stale ? nil : record?.deployment,
+                lastSuccessTimestamp: record?.lastSuccess,
+                fetchSucceeded: false,
+                deployedItems: stale ? [] : record?.deployedItems ?? []
+            )
+        }
+        // The release analytics as the last collection left them: the counters do not vanish for this scrape.
+        return Snapshot(
+            deployments: samples,
+            durationSeconds: budget.seconds,
+            timeoutSeconds: budget.seconds,
+            releases: state.analytics
+        )
     }
 
     private func collectShared(budget: Duration) async -> Snapshot {
@@ -83,6 +131,7 @@ public actor Collector {
             task.cancel()
         }
         inFlight = nil
+        waiters.finish(snapshot)
         // Kept only when a later scrape may reuse it (interval mode, or scrape mode with a cache_ttl).
         cached = settings.reusesSnapshots ? (snapshot, clock.now) : nil
         return snapshot
@@ -122,29 +171,130 @@ public actor Collector {
 
     // MARK: - Reload hand-over
 
-    /// What this collector knows of each deployment: last good values, failure streaks and the planner's view.
-    /// A reload hands it to the next collector (``adopt(_:)``), so deployments that stay configured keep their values
-    /// and cost no extra API calls.
+    /// What this collector knows of each deployment and pipeline run: last good values, failure streaks, the
+    /// planner's view and the release analytics. A reload hands it to the next collector (``adopt(_:)``), so
+    /// deployments and pipeline runs that stay configured keep their values and cost no extra API calls.
     func memory() -> Memory {
-        Memory(records: state.records, releases: state.analytics, commitTimes: state.commitTimes)
+        Memory(
+            records: state.records,
+            pipelineRuns: state.pipelineRuns.records,
+            releases: state.analytics,
+            commitTimes: state.commitTimes
+        )
     }
 
     /// What a collector hands to the next on reload.
     struct Memory: Sendable {
         /// The deployments' records.
         var records: DeploymentRecords
+        /// The pipeline runs' records (their items are not fetched again).
+        var pipelineRuns: PipelineRunRecords
         /// The release analytics: counters stay monotonic and a release counted before is not counted again.
         var releases: ReleaseAnalytics
         /// The commit times fetched for lead times, and the releases waiting for theirs.
         var commitTimes: FileCommitTimes
     }
 
-    /// Takes over what a predecessor knew of the deployments in this collector's targets' workspaces; records of
-    /// workspaces no longer configured are dropped, and those of deployments no longer tracked go with the first
-    /// collection.
+    /// Takes over what a predecessor knew of the deployments and pipeline runs in this collector's targets'
+    /// workspaces; records of workspaces no longer configured (or no longer watched for pipeline runs) are dropped,
+    /// and those of deployments no longer tracked go with the first collection. The release analytics are kept whole.
     func adopt(_ memory: Memory) {
         state.records.adopt(memory.records, in: Set(cycle.targets.map(\.workspace)))
+        let watched = Set(cycle.targets.filter { $0.pipelineRuns != nil }.map(\.workspace))
+        state.pipelineRuns.records.adopt(memory.pipelineRuns, in: watched)
         state.analytics.adopt(memory.releases)
         state.commitTimes = memory.commitTimes
+    }
+}
+
+/// Scrapes waiting for the collection in flight (``Collector/snapshot(scrapeTimeout:)``), each until it finishes or
+/// the waiting task is cancelled (its scrape's budget ended); the collection itself is never cancelled by a waiter.
+final class SnapshotWaiters: Sendable {
+    private enum Slot {
+        case registered
+        case waiting(CheckedContinuation<Snapshot?, Never>)
+        case finished(Snapshot)
+        case cancelled
+    }
+
+    private struct State {
+        var nextId = 0
+        var slots: [Int: Slot] = [:]
+    }
+
+    private let state = Locked(State())
+
+    /// A new waiter's id.
+    func register() -> Int {
+        state.withLock { state in
+            defer { state.nextId += 1 }
+            state.slots[state.nextId] = .registered
+            return state.nextId
+        }
+    }
+
+    /// The collection in flight finished: every waiter gets `snapshot`.
+    func finish(_ snapshot: Snapshot) {
+        let waiting = state.withLock { state -> [CheckedContinuation<Snapshot?, Never>] in
+            var waiting: [CheckedContinuation<Snapshot?, Never>] = []
+            for (id, slot) in state.slots {
+                switch slot {
+                case .waiting(let continuation):
+                    waiting.append(continuation)
+                    state.slots[id] = nil
+                case .registered:
+                    // Registered, not yet waiting: held until its waiter comes or forgets it.
+                    state.slots[id] = .finished(snapshot)
+                case .finished, .cancelled:
+                    break
+                }
+            }
+            return waiting
+        }
+        for continuation in waiting {
+            continuation.resume(returning: snapshot)
+        }
+    }
+
+    /// Waits for the end of the collection that was in flight when `id` registered: its snapshot, or `nil` when the
+    /// waiting task is cancelled first.
+    func wait(_ id: Int) async -> Snapshot? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Snapshot?, Never>) in
+                let now = state.withLock { state -> Snapshot?? in
+                    switch state.slots[id] {
+                    case .finished(let snapshot):
+                        state.slots[id] = nil
+                        return .some(snapshot)
+                    case .cancelled, nil:
+                        state.slots[id] = nil
+                        return .some(nil)
+                    case .registered, .waiting:
+                        break
+                    }
+                    state.slots[id] = .waiting(continuation)
+                    return .none
+                }
+                if let now {
+                    continuation.resume(returning: now)
+                }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<Snapshot?, Never>? in
+                guard let slot = state.slots[id] else { return nil }
+                if case .waiting(let continuation) = slot {
+                    state.slots[id] = nil
+                    return continuation
+                }
+                state.slots[id] = .cancelled
+                return nil
+            }
+            waiting?.resume(returning: nil)
+        }
+    }
+
+    /// Drops what is left of waiter `id`.
+    func forget(_ id: Int) {
+        state.withLock { _ = $0.slots.removeValue(forKey: id) }
     }
 }

@@ -20,6 +20,9 @@ public struct DeploymentRecords: Sendable {
         public var fetchSucceeded = false
         /// When fetches started failing after the last success, in seconds since the Unix epoch.
         public var failingSince: Double?
+        /// When the API last answered that the deployment does not exist (`Invalid.Deployment.NotExists`), in seconds
+        /// since the Unix epoch; `nil` while it exists.
+        public var notFoundAt: Double?
 
         /// Creates an empty record.
         public init() {}
@@ -39,7 +42,12 @@ public struct DeploymentRecords: Sendable {
     /// What the ``Planner`` needs to know of every remembered deployment.
     public var known: [DeploymentKey: Planner.Known] {
         records.mapValues { record in
-            Planner.Known(status: record.deployment?.status, checkedAt: record.checkedAt, hasDetails: record.hasDetails)
+            Planner.Known(
+                status: record.deployment?.status,
+                checkedAt: record.checkedAt,
+                hasDetails: record.hasDetails,
+                notFound: record.notFoundAt != nil
+            )
         }
     }
 
@@ -51,6 +59,8 @@ public struct DeploymentRecords: Sendable {
         now: Double
     ) {
         var record = records[key] ?? Record()
+        var deployment = deployment
+        deployment.errorMessage = Self.steadyMessage(deployment, after: record.deployment)
         record.deployment = deployment
         record.deployedItems = items
         record.hasDetails = true
@@ -73,7 +83,7 @@ public struct DeploymentRecords: Sendable {
         deployment.handlerId = item.handlerId ?? deployment.handlerId
         deployment.createTime = item.createTime ?? deployment.createTime
         deployment.executeTime = item.executeTime ?? deployment.executeTime
-        deployment.errorMessage = item.errorMessage
+        deployment.errorMessage = Self.steadyMessage(item, after: record.deployment)
         record.deployment = deployment
         Self.succeed(&record, now: now)
         records[key] = record
@@ -84,6 +94,18 @@ public struct DeploymentRecords: Sendable {
         var record = records[key] ?? Record()
         record.fetchSucceeded = false
         record.failingSince = record.failingSince ?? now
+        records[key] = record
+    }
+
+    /// Records an answer that the deployment does not exist: final, unlike a transient failure, so its last values
+    /// are dropped at once, and the ``Planner`` checks it again only every `terminal_refresh`.
+    public mutating func notFound(_ key: DeploymentKey, now: Double) {
+        var record = records[key] ?? Record()
+        record.deployment = nil
+        record.fetchSucceeded = false
+        record.failingSince = record.failingSince ?? now
+        record.notFoundAt = now
+        record.checkedAt = now
         records[key] = record
     }
 
@@ -116,10 +138,20 @@ public struct DeploymentRecords: Sendable {
         }
     }
 
+    /// The `ErrorMessage` to keep: a failure's first message while the status stays failure, so that a message that
+    /// differs on every answer (request ids, times inside it) does not make a new `error_message` series per refresh.
+    private static func steadyMessage(_ new: Deployment, after old: Deployment?) -> String? {
+        if new.status == .failure, old?.status == .failure, let first = old?.errorMessage {
+            return first
+        }
+        return new.errorMessage
+    }
+
     private static func succeed(_ record: inout Record, now: Double) {
         record.lastSuccess = now
         record.checkedAt = now
         record.fetchSucceeded = true
         record.failingSince = nil
+        record.notFoundAt = nil
     }
 }

@@ -23,12 +23,15 @@ public struct Planner: Sendable, Hashable {
         public var checkedAt: Double
         /// Whether a `GetDeployment` answer (with the environment fields) has been had.
         public var hasDetails: Bool
+        /// Whether the API answered that the deployment does not exist (checked again every `terminal_refresh`).
+        public var notFound: Bool
 
         /// Creates a value.
-        public init(status: DeploymentStatus?, checkedAt: Double, hasDetails: Bool) {
+        public init(status: DeploymentStatus?, checkedAt: Double, hasDetails: Bool, notFound: Bool = false) {
             self.status = status
             self.checkedAt = checkedAt
             self.hasDetails = hasDetails
+            self.notFound = notFound
         }
     }
 
@@ -111,6 +114,9 @@ public struct Planner: Sendable, Hashable {
 
     /// Whether `known` must be checked at `now` (seconds since the Unix epoch).
     public func isDue(_ known: Known?, now: Double) -> Bool {
+        if let known, known.notFound {
+            return now - known.checkedAt >= settings.terminalRefresh.seconds
+        }
         guard let known, known.hasDetails, let status = known.status, status.isTerminal else {
             return true
         }

@@ -8,6 +8,15 @@ public enum ReleaseKind: String, Sendable, Hashable, CaseIterable {
     case pipelineRun = "pipeline_run"
     /// A pipeline run that deploys from one workspace into another (API 2024-05-18).
     case crossProject = "cross_project"
+
+    /// The kind of a pipeline run's releases: ``pipelineRun`` for a same-workspace run, ``crossProject`` for a
+    /// cross-project one.
+    public init(_ kind: PipelineRunKind) {
+        switch kind {
+        case .workspace: self = .pipelineRun
+        case .crossProject: self = .crossProject
+        }
+    }
 }
 
 /// The labels of one series of `dataworks_releases_total`, `dataworks_release_duration_seconds` and
@@ -21,7 +30,8 @@ public struct ReleaseSeries: Sendable, Hashable, Comparable {
     public var kind: ReleaseKind
     /// The `to_environment` label: `development`, `production` or `unknown` (``MetricsRenderer/toEnvironmentLabel(_:)``).
     public var toEnvironment: String
-    /// The final status label: `success`, `failure`, `rejected` (packages); pipeline runs give theirs.
+    /// The final status label: `success`, `failure`, `rejected` (packages); `success`, `fail`, `termination`,
+    /// `cancel` (pipeline runs, ``PipelineRunStatus/label``).
     public var status: String
 
     /// Creates a value.
@@ -42,7 +52,8 @@ public struct ReleaseSeries: Sendable, Hashable, Comparable {
 /// One release reaching a final status, as the collection sees it; the input of ``ReleaseAnalytics/observe(_:now:)``.
 ///
 /// Deployment packages give it from `GetDeployment` (``ReleaseAnalytics/observation(of:deployment:)``); pipeline runs
-/// (API 2024-05-18) build one per run with kind ``ReleaseKind/pipelineRun`` or ``ReleaseKind/crossProject``.
+/// (API 2024-05-18) from their list or Get answers (``ReleaseAnalytics/observation(of:run:)``), with kind
+/// ``ReleaseKind/pipelineRun`` or ``ReleaseKind/crossProject``.
 public struct ReleaseObservation: Sendable, Equatable {
     /// Identifies the release within its workspace and kind: the DeploymentId, or the pipeline run's Id.
     public var id: String
@@ -52,7 +63,8 @@ public struct ReleaseObservation: Sendable, Equatable {
     public var isFinal: Bool
     /// When the release was created, in seconds since the Unix epoch (`CreateTime`); `nil` if unknown.
     public var createdAt: Double?
-    /// When it was executed or finished, in seconds since the Unix epoch (`ExecuteTime`); `nil` if unknown.
+    /// When it was executed or finished, in seconds since the Unix epoch (`ExecuteTime`; for pipeline runs
+    /// `ModifyTime` or `FinishTime`); `nil` if unknown.
     public var finishedAt: Double?
 
     /// Creates a value.
@@ -69,9 +81,9 @@ public struct ReleaseObservation: Sendable, Equatable {
 /// each release counted once. A pure value, carried by the collector between cycles and handed over on reload.
 ///
 /// A release is counted when the collection first sees it final, if either it was seen not final before, or its
-/// finish time (`ExecuteTime`, else `CreateTime`) is not before the process started (``processStart``). Releases that
-/// were already final when the process started are remembered but not counted: counting them would add a day of
-/// releases to `increase()` after every restart.
+/// finish time (``ReleaseObservation/finishedAt``, else `CreateTime`) is not before the process started
+/// (``processStart``). Releases that were already final when the process started are remembered but not counted:
+/// counting them would add a day of releases to `increase()` after every restart.
 public struct ReleaseAnalytics: Sendable {
     /// The bounds of `dataworks_release_duration_seconds` and `dataworks_release_lead_time_seconds`, in seconds:
     /// 10 s to 1 day.
@@ -160,6 +172,49 @@ public struct ReleaseAnalytics: Sendable {
             createdAt: deployment.createTime.flatMap { $0 > 0 ? Double($0) / 1_000 : nil },
             finishedAt: deployment.executeTime.flatMap { $0 > 0 ? Double($0) / 1_000 : nil }
         )
+    }
+
+    /// The observation of a pipeline run's current state (API 2024-05-18); `nil` without a status.
+    ///
+    /// Kind ``ReleaseKind/pipelineRun`` for a same-workspace run, ``ReleaseKind/crossProject`` for a cross-project
+    /// one; `to_environment` from the run's stages (``toEnvironmentLabel(stages:)``): cross-project runs have none
+    /// (they name their target only by `DeploymentEnvironmentId`), so theirs is `unknown`. The finish time is
+    /// `ModifyTime` for a same-workspace run (it carries no other, api-notes §6.2.4), `FinishTime`, else
+    /// `ExecuteTime`, for a cross-project one.
+    public static func observation(of key: PipelineRunKey, run: PipelineRunSummary) -> ReleaseObservation? {
+        guard let status = run.status else { return nil }
+        let finished: Int64? =
+            switch key.kind {
+            case .workspace: run.modifyTime
+            case .crossProject: run.finishTime ?? run.executeTime
+            }
+        return ReleaseObservation(
+            id: key.pipelineRunId,
+            series: ReleaseSeries(
+                regionId: key.workspace.regionId,
+                project: key.workspace.project.description,
+                kind: ReleaseKind(key.kind),
+                toEnvironment: toEnvironmentLabel(stages: run.stages),
+                status: status.label
+            ),
+            isFinal: status.isTerminal,
+            createdAt: run.createTime.flatMap { $0 > 0 ? Double($0) / 1_000 : nil },
+            finishedAt: finished.flatMap { $0 > 0 ? Double($0) / 1_000 : nil }
+        )
+    }
+
+    /// The environment a pipeline run deploys to: that of its last `Deploy` stage (by `Step`), `production` for a
+    /// stage code beginning with `PROD` (`PROD`), `development` for one beginning with `DEV` (`DEV`), else (or
+    /// without a `Deploy` stage) `unknown`. Stage codes: api-notes §6.2.3.
+    public static func toEnvironmentLabel(stages: [PipelineRunStage]) -> String {
+        let deploys = stages.enumerated().filter { $0.element.type == .deploy }
+        guard
+            let last = deploys.max(by: { ($0.element.step ?? $0.offset) < ($1.element.step ?? $1.offset) }),
+            let code = last.element.code?.uppercased()
+        else { return "unknown" }
+        if code.hasPrefix("PROD") { return "production" }
+        if code.hasPrefix("DEV") { return "development" }
+        return "unknown"
     }
 
     /// Writes zero series (counter and duration, and lead time when enabled) for every `status` of `kind` in each

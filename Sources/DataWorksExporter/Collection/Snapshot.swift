@@ -57,10 +57,13 @@ public struct Snapshot: Sendable {
         }
     }
 
-    /// Which collection this is; every ``init(deployments:durationSeconds:timeoutSeconds:budget:)`` makes a new one.
+    /// Which collection this is; every ``init(deployments:pipelineRuns:durationSeconds:timeoutSeconds:budget:releases:)`` makes a
+    /// new one.
     public let id: ID
     /// One entry per configured deployment, in configuration order.
     public let deployments: [DeploymentSample]
+    /// One entry per tracked pipeline run of the 2024-05-18 targets, in configuration order.
+    public let pipelineRuns: [PipelineRunSample]
     /// How long the collection took, in seconds (`dataworks_scrape_duration_seconds`).
     public let durationSeconds: Double
     /// The time budget the collection had, in seconds (`dataworks_scrape_timeout_seconds`).
@@ -73,6 +76,7 @@ public struct Snapshot: Sendable {
     /// Creates a snapshot.
     public init(
         deployments: [DeploymentSample],
+        pipelineRuns: [PipelineRunSample] = [],
         durationSeconds: Double,
         timeoutSeconds: Double,
         budget: QuotaBudget = QuotaBudget(),
@@ -80,14 +84,15 @@ public struct Snapshot: Sendable {
     ) {
         self.id = .next()
         self.deployments = deployments
+        self.pipelineRuns = pipelineRuns
         self.durationSeconds = durationSeconds
         self.timeoutSeconds = timeoutSeconds
         self.budget = budget
         self.releases = releases
     }
 
-    /// True when every configured deployment was fetched by this collection (`dataworks_up`).
-    public var isUp: Bool { deployments.allSatisfy(\.fetchSucceeded) }
+    /// True when every configured deployment and tracked pipeline run was fetched by this collection (`dataworks_up`).
+    public var isUp: Bool { deployments.allSatisfy(\.fetchSucceeded) && pipelineRuns.allSatisfy(\.fetchSucceeded) }
 }
 
 /// How a collection spent the API quota, for the `dataworks_cycle_*` and `dataworks_api_rate_limit_*` self-metrics.

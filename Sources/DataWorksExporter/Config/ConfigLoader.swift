@@ -322,7 +322,10 @@ struct ConfigParser {
     /// The keys of a target, read as entries: ``target(_:seen:)`` checks them together, in a fixed order.
     static let target = Section<[String: Entry]>(
         what: "a target",
-        handlers: ["region_id", "project_id", "project_identifier", "deployment_ids", "discover"].map { key in
+        handlers: [
+            "region_id", "project_id", "project_identifier", "deployment_ids", "discover", "api_version",
+            "pipeline_run_ids", "cross_project",
+        ].map { key in
             (key, { _, e, entries throws(ConfigError) in entries[e.key] = e })
         },
         readsNull: true
@@ -336,9 +339,10 @@ struct ConfigParser {
         var problems: [ConfigError] = []
         // First occurrence of every deployment ID, per workspace.
         var seen: [Workspace: [Int64: Node]] = [:]
+        var pipelineRunsSeen: [Workspace: [String: Node]] = [:]
         for item in items {
             do throws(ConfigError) {
-                result.append(try target(item, seen: &seen))
+                result.append(try target(item, seen: &seen, pipelineRunsSeen: &pipelineRunsSeen))
             } catch {
                 problems += error.all
             }
@@ -350,6 +354,15 @@ struct ConfigParser {
     }
 
     func target(_ node: Node, seen: inout [Workspace: [Int64: Node]]) throws(ConfigError) -> Target {
+        var pipelineRunsSeen: [Workspace: [String: Node]] = [:]
+        return try target(node, seen: &seen, pipelineRunsSeen: &pipelineRunsSeen)
+    }
+
+    func target(
+        _ node: Node,
+        seen: inout [Workspace: [Int64: Node]],
+        pipelineRunsSeen: inout [Workspace: [String: Node]]
+    ) throws(ConfigError) -> Target {
         let entries = try section(node, Self.target, into: [:])
         func find(_ key: String) -> Entry? { entries[key] }
 
@@ -363,6 +376,21 @@ struct ConfigParser {
                 at: regionEntry.value,
                 "region_id \"\(regionId)\" is not a region ID like cn-zhangjiakou or ap-southeast-1"
             )
+        }
+
+        if let versionEntry = find("api_version"), !isNull(versionEntry.value),
+            try choice(versionEntry, APIVersion.self) == .v2024_05_18
+        {
+            return try pipelineRunTarget(node, regionId: regionId, entries: entries, seen: &pipelineRunsSeen)
+        }
+        for key in ["pipeline_run_ids", "cross_project"] {
+            if let entry = find(key) {
+                throw error(
+                    .conflictingKeys,
+                    at: entry.keyNode,
+                    "\(key) is a key of pipeline runs, which need api_version: 2024-05-18 (this target uses 2020-05-18)"
+                )
+            }
         }
 
         let project: ProjectReference

@@ -36,6 +36,11 @@ public import DataWorksAPI
 ///       max_age: 24h
 ///       statuses: [ready, failure]         # default: all four
 ///       limit: 100
+///   - region_id: cn-shanghai
+///     api_version: 2024-05-18  # pipeline runs: see PipelineRunWatch
+///     project_id: 20000
+///     discover: {max_age: 24h}
+///     cross_project: {}
 /// ```
 ///
 /// Every section and every key except those of a target is optional and has the default shown.
@@ -251,6 +256,11 @@ public struct Target: Sendable, Hashable {
     public var deploymentIds: [Int64]
     /// Discovery of further deployments of the workspace (`discover:`), or `nil`.
     public var discovery: Discovery?
+    /// The API version of the workspace (`api_version`): 2020-05-18 (default, deployments) or 2024-05-18 (pipeline
+    /// runs, the new Data Studio).
+    public var apiVersion: APIVersion = .v2020_05_18
+    /// The pipeline runs watched by a 2024-05-18 target; `nil` for a 2020-05-18 target.
+    public var pipelineRuns: PipelineRunWatch?
 
     /// Creates a target.
     ///

@@ -39,9 +39,17 @@ public final class APIMetrics: APIRequestObserver {
         public var retries: [String: [String: UInt64]]
         /// `dataworks_api_request_duration_seconds` by action.
         public var durations: [String: Histogram]
+        /// `dataworks_api_calls_skipped_total` by action, then ``CallSkipReason`` raw value: calls never sent.
+        public var skipped: [String: [String: UInt64]] = [:]
     }
 
     private let values: Locked<Values>
+
+    /// The `code` label counted for `error`: `wrong_api_version` for an answer that means the target's
+    /// `api_version` is wrong (``APIError/indicatesWrongAPIVersion``), else its ``APIError/errorClass``.
+    public static func errorCode(of error: APIError) -> String {
+        error.indicatesWrongAPIVersion ? "wrong_api_version" : error.errorClass
+    }
 
     /// Creates the counters with every known code and retry reason pre-set to 0 for `actions`.
     public init(actions: [String] = ["GetDeployment"]) {
@@ -51,6 +59,7 @@ public final class APIMetrics: APIRequestObserver {
             values.errors[action] = Dictionary(uniqueKeysWithValues: Self.presetErrorClasses.map { ($0, 0) })
             values.retries[action] = Dictionary(uniqueKeysWithValues: Self.retryReasons.map { ($0, 0) })
             values.durations[action] = Self.emptyHistogram
+            values.skipped[action] = Dictionary(uniqueKeysWithValues: CallSkipReason.allCases.map { ($0.rawValue, 0) })
         }
         self.values = Locked(values)
     }
@@ -88,7 +97,7 @@ public final class APIMetrics: APIRequestObserver {
         values.durations[action]?.sum += seconds
         values.durations[action]?.count += 1
         guard let error else { return }
-        var code = error.errorClass
+        var code = Self.errorCode(of: error)
         let codes = values.errors[action, default: [:]]
         if codes[code] == nil && codes.count >= Self.maxDistinctCodes {
             code = "other"
@@ -98,5 +107,9 @@ public final class APIMetrics: APIRequestObserver {
 
     public func retryScheduled(action: String, reason: String) {
         values.withLock { $0.retries[action, default: [:]][reason, default: 0] += 1 }
+    }
+
+    public func callSkipped(action: String, reason: CallSkipReason) {
+        values.withLock { $0.skipped[action, default: [:]][reason.rawValue, default: 0] += 1 }
     }
 }

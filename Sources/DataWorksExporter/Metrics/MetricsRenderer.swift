@@ -84,6 +84,7 @@ public struct MetricsRenderer: Sendable {
         // written are never resident, so overestimating costs address space only.
         var writer = ExpositionWriter(format: format, capacity: snapshot.deployments.count * 1_536)
         try writeDeployments(snapshot, into: &writer)
+        try writePipelineRuns(snapshot.pipelineRuns, into: &writer)
         return writer.bytes
     }
 
@@ -172,7 +173,7 @@ public struct MetricsRenderer: Sendable {
         for (key, deployment) in withData {
             try writer.sample(
                 "dataworks_deployment_info",
-                labels: key.adding("name", deployment.name ?? "")
+                labels: key.adding("name", Self.truncated(deployment.name ?? ""))
                     .adding("from_environment", Self.fromEnvironmentLabel(deployment.fromEnvironment))
                     .adding("to_environment", Self.toEnvironmentLabel(deployment.toEnvironment))
                     .adding("creator", deployment.creatorId ?? "")
@@ -275,10 +276,19 @@ public struct MetricsRenderer: Sendable {
         }
     }
 
-    /// `message` cut to ``maxErrorMessageLength`` characters.
+    /// The most UTF-8 bytes of a label value from the API (a character may take many bytes).
+    public static let maxLabelValueBytes = 1_024
+
+    /// A label value from the API (`error_message`, `name`) cut to ``maxErrorMessageLength`` characters and
+    /// ``maxLabelValueBytes`` bytes, on a character (so UTF-8) boundary, ending in a visible `…` when cut.
     static func truncated(_ message: String) -> String {
-        guard message.count > maxErrorMessageLength else { return message }
-        return String(message.prefix(maxErrorMessageLength - 1)) + "…"
+        guard message.count > maxErrorMessageLength || message.utf8.count > maxLabelValueBytes else { return message }
+        var kept = Substring(message.prefix(maxErrorMessageLength - 1))
+        // "…" is 3 bytes in UTF-8.
+        while kept.utf8.count > maxLabelValueBytes - 3 {
+            kept = kept.dropLast()
+        }
+        return String(kept) + "…"
     }
 
     /// A counter family labelled by `action` and one more label, from counts keyed by action, then that label;
@@ -327,6 +337,15 @@ public struct MetricsRenderer: Sendable {
             help: "DataWorks API requests sent again after a retryable failure, by reason.",
             label: "reason",
             values: api.retries,
+            into: &writer
+        )
+        try writeCounters(
+            "dataworks_api_calls_skipped_total",
+            help:
+                "DataWorks API calls never sent, by reason (rate_limit, budget, region_paused, retry_after, shutdown);"
+                + " not requests, not errors.",
+            label: "reason",
+            values: api.skipped,
             into: &writer
         )
 

@@ -161,9 +161,19 @@ final class ExporterRuntime: Sendable {
             state.withLock { $0.reload.successful = false }
             throw ReloadError.invalidConfiguration(error)
         }
+        guard !config.targets.isEmpty else {
+            let error = ReloadError.noTargets
+            logger.error("configuration reload failed", metadata: ["error": "\(error)"])
+            state.withLock { $0.reload.successful = false }
+            throw error
+        }
         let old = generation
         warnAboutRestartOnlySettings(old: old.config.dataworks, new: config.dataworks)
-        let new = await Generation.make(config: config, shared: shared, memory: await old.collector.memory())
+        let new = await Generation.make(
+            config: config,
+            shared: shared,
+            memory: await old.collector.memory()
+        )
         let replaced = state.withLock { state -> Generation? in
             guard !state.isStopped else { return nil }
             let replaced = state.generation
