@@ -108,12 +108,12 @@ public struct SimulatedReleaseHistory: Sendable, Hashable {
         "The table does not exist in the production project.",
     ]
 
-    /// The demo's history around `now`: two hours of past releases and 24 hours of releases to come, a change about
+    /// The demo's history around `now`: one hour of past releases and 24 hours of releases to come, a change about
     /// every 90 s and a pipeline run about every 150 s, so every release figure has data after a few minutes.
     ///
     /// - Parameter now: The current time in epoch milliseconds.
     public static func demo(now: Int64) -> SimulatedReleaseHistory {
-        generate(Plan(start: now - 2 * 3_600_000, end: now + 24 * 3_600_000))
+        generate(Plan(start: now - 3_600_000, end: now + 24 * 3_600_000))
     }
 
     /// Generates the history of `plan`.

@@ -249,7 +249,7 @@ import Testing
                 )
                 let created = history.pipelineRuns.filter { $0.createTime <= Self.nowMilliseconds }
                 #expect(page.totalCount == Int64(created.count))
-                #expect(created.count >= 30)
+                #expect(created.count >= 15)
                 #expect(Set(page.items.compactMap(\.id)).isSubset(of: Set(created.map(\.id))))
             }
         )
