@@ -40,7 +40,7 @@ public struct ExpositionWriter: Sendable {
     /// The HTTP `Content-Type` of the text format 0.0.4 (``ExpositionFormat/text``).
     public static let contentType = ExpositionFormat.text.contentType
 
-    /// The exposition written so far, UTF-8; for a writer made with ``init(format:pieceSize:)``, what was written
+    /// The exposition written so far, UTF-8; for a writer made with ``init(format:capacity:pieceSize:)``, what was written
     /// since the last piece was cut (``pieces``).
     public private(set) var bytes: [UInt8]
     /// The format being written.
@@ -72,16 +72,22 @@ public struct ExpositionWriter: Sendable {
     ///
     /// - Parameters:
     ///   - format: The format to write; text 0.0.4 by default.
+    ///   - capacity: Bytes to reserve for the first piece (for example an estimate of the whole exposition); at most
+    ///     a piece and a margin (``pieceMargin``) are reserved.
     ///   - pieceSize: The size in bytes at which a piece is cut, at least 1; a piece is this long plus at most the
-    ///     lines of one sample or family header.
-    public init(format: ExpositionFormat = .text, pieceSize: Int) {
+    ///     lines of one sample or family header. Each piece after the first reserves `pieceSize` and the margin.
+    public init(format: ExpositionFormat = .text, capacity: Int = 0, pieceSize: Int) {
         self.format = format
         self.pieceSize = max(1, pieceSize)
         bytes = []
-        bytes.reserveCapacity(self.pieceSize + self.pieceSize / 4)
+        bytes.reserveCapacity(min(capacity, self.pieceSize + Self.pieceMargin))
     }
 
-    /// The exposition in the pieces it was cut into (``init(format:pieceSize:)``), in order, the bytes written since
+    /// Bytes reserved beyond ``init(format:capacity:pieceSize:)``'s `pieceSize` for the lines that end a piece
+    /// (one sample or family header, a few hundred bytes unless label values are long): 64 KiB.
+    public static let pieceMargin = 65_536
+
+    /// The exposition in the pieces it was cut into (``init(format:capacity:pieceSize:)``), in order, the bytes written since
     /// the last cut included when not empty; joined, they are the exposition. One piece for a writer that cuts none.
     public var pieces: [[UInt8]] {
         bytes.isEmpty && !cutPieces.isEmpty ? cutPieces : cutPieces + [bytes]
@@ -296,7 +302,7 @@ public struct ExpositionWriter: Sendable {
         guard bytes.count >= pieceSize else { return }
         cutPieces.append(bytes)
         bytes = []
-        bytes.reserveCapacity(pieceSize + pieceSize / 4)
+        bytes.reserveCapacity(pieceSize + Self.pieceMargin)
     }
 
     private func checkNotFinished(_ name: String) throws(ExpositionError) {

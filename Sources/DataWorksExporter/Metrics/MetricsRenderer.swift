@@ -89,7 +89,7 @@ public struct MetricsRenderer: Sendable {
     }
 
     /// ``renderDeployments(_:format:)``'s bytes in pieces of about `pieceSize` bytes, each ending with a whole line
-    /// (``ExpositionWriter/init(format:pieceSize:)``): the exposition of 100,000 deployments (~140 MB) is written
+    /// (``ExpositionWriter/init(format:capacity:pieceSize:)``): the exposition of 100,000 deployments (~140 MB) is written
     /// without reserving it whole or growing one buffer, and a caller that copies the pieces one by one
     /// (``RenderedDeployments``) never holds it twice.
     ///
@@ -104,7 +104,11 @@ public struct MetricsRenderer: Sendable {
         format: ExpositionFormat = .text,
         pieceSize: Int
     ) throws(ExpositionError) -> [[UInt8]] {
-        var writer = ExpositionWriter(format: format, pieceSize: pieceSize)
+        var writer = ExpositionWriter(
+            format: format,
+            capacity: snapshot.deployments.count * 1_536,
+            pieceSize: pieceSize
+        )
         try writeDeployments(snapshot, into: &writer)
         try writePipelineRuns(snapshot.pipelineRuns, into: &writer)
         return writer.pieces
