@@ -297,7 +297,8 @@ public struct MetricsRenderer: Sendable {
     /// The most UTF-8 bytes of a label value from the API (a character may take many bytes).
     public static let maxLabelValueBytes = 1_024
 
-    /// A label value from the API (`error_message`, `name`) cut to ``maxErrorMessageLength`` characters and
+    /// A label value from the API (`error_message`, `name`, and the pipeline runs' `creator`, `executor`,
+    /// `object_name`, `object_type`, `change_type`, `stage_code`, `stage_type`, `item_type`) cut to ``maxErrorMessageLength`` characters and
     /// ``maxLabelValueBytes`` bytes, on a character (so UTF-8) boundary, ending in a visible `…` when cut.
     static func truncated(_ message: String) -> String {
         guard message.count > maxErrorMessageLength || message.utf8.count > maxLabelValueBytes else { return message }
