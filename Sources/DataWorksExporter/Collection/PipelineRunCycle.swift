@@ -179,7 +179,7 @@ struct PipelineRunCycle: Sendable {
         var samples: [PipelineRunSample] = []
         var seen: Set<PipelineRunKey> = []
         var outOfBudget: [PipelineRunKey] = []
-        let budgetSpent = ContinuousClock.now.advanced(by: .milliseconds(50)) >= deadline
+        let budgetSpent = Deadline.isReached(deadline)
         let notSent = Set(followUpEvents.compactMap { event in if case .notSent(let key) = event { key } else { nil } })
         for (index, watch) in watches.enumerated() {
             for key in tracked[index] where seen.insert(key).inserted {
@@ -380,7 +380,7 @@ struct PipelineRunCycle: Sendable {
     static func isOutOfBudget(_ error: any Error, deadline: ContinuousClock.Instant) -> Bool {
         if error is CallNotSentError { return true }
         guard let apiError = error as? APIError, apiError.errorClass == APIError.clientTimeout else { return false }
-        return ContinuousClock.now.advanced(by: .milliseconds(50)) >= deadline
+        return Deadline.isReached(deadline)
     }
 
     /// Every page of a run's items, counted by type and status; `nil` (retried next cycle) on a failure.
