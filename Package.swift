@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // glibc's malloc.h (mallopt), which the Glibc module leaves out: for DataWorksExporter's MallocTuning only.
+        .systemLibrary(name: "CMalloc"),
         // Typed wrappers for libcurl's variadic C calls (curl_easy_setopt, ...), for CurlClient.
         .target(name: "CExporterShims", dependencies: ["CCurl"]),
         // Typed wrappers for libmicrohttpd's variadic calls (MHD_start_daemon, ...), with GnuTLS (libmicrohttpd's
@@ -71,6 +73,7 @@ let package = Package(
         .target(
             name: "DataWorksExporter",
             dependencies: [
+                "CMalloc",
                 "CurlClient",
                 "DataWorksAPI",
                 "HTTPServer",

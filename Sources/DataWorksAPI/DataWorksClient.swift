@@ -291,7 +291,7 @@ public final class DataWorksClient: Sendable {
             } catch {
                 // Cancelled in flight: at the deadline that is an attempt cut by the budget, a timeout like any
                 // other (counted once); before it, the exporter is stopping.
-                if clock.now.advanced(by: .milliseconds(50)) >= deadline {
+                if Deadline.isReached(deadline, now: clock.now) {
                     let cut = APIError.transport(
                         TransportError(kind: .timeout, code: 28, message: "the attempt was cut by the deadline")
                     )
@@ -339,7 +339,7 @@ public final class DataWorksClient: Sendable {
     /// Why a call cancelled before sending was not sent: the budget when the deadline is (about) reached, the exporter
     /// stopping otherwise.
     static func cancelReason(deadline: ContinuousClock.Instant) -> CallSkipReason {
-        ContinuousClock.now.advanced(by: .milliseconds(50)) >= deadline ? .budget : .shutdown
+        Deadline.isReached(deadline) ? .budget : .shutdown
     }
 
     /// The longest server-requested wait (`Retry-After`, `x-acs-retry-after`) that a call sleeps through before its

@@ -204,10 +204,14 @@ struct SimulatorHandler: Sendable {
         }
         let scenario = await state.deployments
         let history = await state.withReleaseHistory { $0.snapshots(at: Self.nowMilliseconds()) }
-        let deployments =
-            (Array(scenario.values) + history.values.map(\.deployment).filter { scenario[$0.deploymentId] == nil })
+        // The workspace's deployments are picked before sorting: a page of a 100,000-deployment fleet sorts one
+        // workspace, not the fleet (scripts/bench-scale).
+        let inProject =
+            (scenario.values.filter { matchesProject($0, call.parameters) }
+            + history.values.map(\.deployment).filter {
+                scenario[$0.deploymentId] == nil && matchesProject($0, call.parameters)
+            })
             .sorted { $0.deploymentId < $1.deploymentId }
-        let inProject = deployments.filter { matchesProject($0, call.parameters) }
         guard call.parameters["ProjectId"] != nil || call.parameters["ProjectIdentifier"] != nil else {
             return error(400, code: "MissingProjectId", message: "ProjectId or ProjectIdentifier is mandatory.")
         }

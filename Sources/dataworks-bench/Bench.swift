@@ -21,6 +21,7 @@ struct Bench {
         switch arguments.first {
         case "simulator": return try await SoakSimulator.run(arguments: Array(arguments.dropFirst()))
         case "scale-simulator": return try await ScaleBench.simulator(arguments: Array(arguments.dropFirst()))
+        case "discovery-simulator": return try await DiscoveryScale.run(arguments: Array(arguments.dropFirst()))
         case "exposition": return try await ScaleBench.exposition(arguments: Array(arguments.dropFirst()))
         case "exposition-once": return try await ScaleBench.expositionOnce(arguments: Array(arguments.dropFirst()))
         case "call-cost": return try await CallCost.run(arguments: Array(arguments.dropFirst()))

@@ -182,6 +182,8 @@ struct DataWorksExporterCommand: AsyncParsableCommand {
             return
         }
 
+        // Before the collections allocate: large transient blocks go back to the kernel when freed.
+        MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         // Installed first, so an early SIGHUP cannot kill the process (its default action) and an early SIGTERM
         // waits for the orderly stop.
         let signals = SignalStream(signals: [SIGHUP, SIGTERM, SIGINT])

@@ -26,6 +26,27 @@ import Testing
         }
     }
 
+    /// A client without retries, signed with the simulator's AccessKey, counting into `metrics`; `endpoint` is the
+    /// in-memory one by default.
+    static func client(
+        _ transport: any HTTPTransport,
+        endpoint: String = DataWorksSimulator.inMemoryEndpoint,
+        metrics: APIMetrics,
+        limiter: RateLimiter?
+    ) -> DataWorksClient {
+        DataWorksClient(
+            configuration: .init(endpointOverride: endpoint, retries: 0),
+            credentialsProvider: StaticCredentialsProvider(
+                accessKeyId: DataWorksSimulator.accessKeyId,
+                accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)
+            ),
+            transport: transport,
+            observer: metrics,
+            rateLimiter: limiter,
+            logger: logger
+        )
+    }
+
     static func collector(
         _ simulator: DataWorksSimulator,
         ids: [Int64],
@@ -34,19 +55,8 @@ import Testing
         concurrency: Int,
         mode: CollectionMode = .scrape
     ) -> Collector {
-        let client = DataWorksClient(
-            configuration: .init(endpointOverride: DataWorksSimulator.inMemoryEndpoint, retries: 0),
-            credentialsProvider: StaticCredentialsProvider(
-                accessKeyId: DataWorksSimulator.accessKeyId,
-                accessKeySecret: Secret(DataWorksSimulator.accessKeySecret)
-            ),
-            transport: simulator.transport,
-            observer: metrics,
-            rateLimiter: limiter,
-            logger: logger
-        )
-        return Collector(
-            client: client,
+        Collector(
+            client: client(simulator.transport, metrics: metrics, limiter: limiter),
             targets: [Target(regionId: "cn-zhangjiakou", project: .id(10000), deploymentIds: ids)],
             settings: CollectorSettings(mode: mode, interval: .seconds(60), listDeployments: false),
             concurrency: concurrency,

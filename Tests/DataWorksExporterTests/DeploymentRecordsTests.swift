@@ -59,6 +59,28 @@ import Testing
         new.keep(only: [Self.key])
         #expect(new.count == 1 && new.known[Self.key]?.status == .success)
     }
+
+    /// Records live in an array behind an index: forgetting some must leave every other key on its own record.
+    @Test func forgettingSomeKeepsEveryOtherKeyOnItsOwnRecord() {
+        var records = DeploymentRecords()
+        let keys = (1...100).map { Self.workspace.key(Int64($0)) }
+        for (offset, key) in keys.enumerated() {
+            records.succeed(key, with: Self.detailed(status: offset % 3 == 0 ? .failure : .ready), now: Double(offset))
+        }
+        let kept = Set(keys.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+        records.keep(only: kept.union([Self.workspace.key(999)]))
+        #expect(records.count == 50 && records[keys[0]] == nil)
+        for (offset, key) in keys.enumerated() where kept.contains(key) {
+            #expect(records[key]?.lastSuccess == Double(offset))
+            #expect(records.known[key]?.status == (offset % 3 == 0 ? .failure : .ready))
+        }
+        records.fail(keys[1], now: 500)
+        records.merge(Deployment(id: 4, status: .success), into: keys[3], now: 600)
+        #expect(records[keys[1]]?.failingSince == 500 && records[keys[3]]?.failingSince == nil)
+        #expect(records[keys[3]]?.deployment?.status == .success && records[keys[5]]?.deployment?.status == .ready)
+        records.keep(only: kept)
+        #expect(records.count == 50 && records[keys[99]]?.lastSuccess == 99)
+    }
 }
 
 @Suite struct DeploymentStatusTests {

@@ -279,8 +279,27 @@ struct ExpositionWriterTests {
     }
 
     /// A representative exposition with every feature of the writer.
+    @Test(arguments: [1, 40, 300, 1 << 20])
+    func piecesEndWithWholeLinesAndJoinToTheExposition(pieceSize: Int) throws {
+        var writer = ExpositionWriter(pieceSize: pieceSize)
+        try Self.writeSampleExposition(into: &writer)
+        let pieces = writer.pieces
+        #expect(Array(pieces.joined()) == (try Self.sampleExposition()))
+        #expect(pieces.allSatisfy { $0.last == UInt8(ascii: "\n") })
+        // Every piece but the last reached the size at which it was cut; a writer that reaches none cuts nothing.
+        #expect(pieces.dropLast().allSatisfy { $0.count >= pieceSize })
+        #expect(pieces.count > 1 || pieceSize == 1 << 20)
+        writer.reset()
+        #expect(writer.pieces == [[]])
+    }
+
     static func sampleExposition() throws -> [UInt8] {
         var writer = ExpositionWriter()
+        try writeSampleExposition(into: &writer)
+        return writer.bytes
+    }
+
+    static func writeSampleExposition(into writer: inout ExpositionWriter) throws {
         try writer.family(
             "dataworks_deployment_status",
             type: .gauge,
@@ -334,6 +353,5 @@ struct ExpositionWriterTests {
             sum: 6.25,
             count: 10
         )
-        return writer.bytes
     }
 }

@@ -296,7 +296,23 @@ import Testing
         )
         let full = try renderer.render(snapshot: snapshot, api: api, includeProcessMetrics: false, format: format)
         #expect(segments.flatMap(\.array) == full)
-        #expect(segments[0].array == (try renderer.renderDeployments(snapshot, format: format)))
+        #expect(segments.dropLast().flatMap(\.array) == (try renderer.renderDeployments(snapshot, format: format)))
+    }
+
+    /// A rendering is kept in segments of about `pieceSize` bytes, so a large one is never held twice while copied.
+    @Test(arguments: [ExpositionFormat.text, .openMetrics])
+    func deploymentFamiliesAreKeptInSegmentsOfThePieceSize(format: ExpositionFormat) async throws {
+        let snapshot = Self.snapshot()
+        let renderer = MetricsRenderer()
+        let cache = RenderedDeployments(keeping: true, pieceSize: 512)
+        let segments = try cache.segments(of: snapshot, format: format)
+        let whole = try renderer.renderDeployments(snapshot, format: format)
+        #expect(segments.count >= whole.count / 1_024 && segments.count > 2)
+        #expect(segments.flatMap(\.array) == whole)
+        #expect(segments.allSatisfy { $0.array.last == UInt8(ascii: "\n") })
+        #expect(segments.dropLast().allSatisfy { $0.count >= 512 })
+        let again = try cache.segments(of: snapshot, format: format)
+        #expect(again.count == segments.count && zip(again, segments).allSatisfy { $0 === $1 })
     }
 
     @Test func everyAnswerFromOneSnapshotSharesItsDeploymentBytes() async throws {

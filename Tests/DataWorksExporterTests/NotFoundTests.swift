@@ -7,11 +7,17 @@ import Testing
 /// Issue 15, item 8: a deleted deployment is final: its series go at once, the error is counted, and it is checked
 /// again only every `terminal_refresh`.
 @Suite struct NotFoundTests {
-    @Test func aDeletedDeploymentDropsItsSeriesAtOnceAndIsRecheckedRarely() async throws {
-        var fleet = CallSkipTests.fleet(2)
-        for index in fleet.indices {
-            fleet[index].status = 0  // ready: refreshed on every collection while it exists
+    /// Two deployments, ready: refreshed on every collection while they exist.
+    static func readyFleet() -> [SimulatedDeployment] {
+        CallSkipTests.fleet(2).map { deployment in
+            var ready = deployment
+            ready.status = 0
+            return ready
         }
+    }
+
+    @Test func aDeletedDeploymentDropsItsSeriesAtOnceAndIsRecheckedRarely() async throws {
+        let fleet = Self.readyFleet()
         let simulator = DataWorksSimulator(inMemory: fleet)
         let metrics = APIMetrics()
         let collector = CallSkipTests.collector(
@@ -37,6 +43,45 @@ import Testing
         let calls = await simulator.requestCounts()["GetDeployment"] ?? 0
         _ = await collector.collect(budget: .seconds(30))
         #expect(await simulator.requestCounts()["GetDeployment"] == calls + 1)
+        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+    }
+
+    /// A deployment found by discovery that then answers not-found leaves the watch list at once, even while the
+    /// discovery listing fails (the deployments found before are kept then): no series, no further call.
+    @Test func aDiscoveredDeploymentThatIsDeletedLeavesTheWatchList() async throws {
+        let fleet = Self.readyFleet()
+        let simulator = DataWorksSimulator(inMemory: fleet)
+        let metrics = APIMetrics()
+        let target = Target(
+            regionId: "cn-zhangjiakou",
+            project: .id(10000),
+            deploymentIds: [],
+            discovery: Discovery(maxAge: .seconds(100 * 365 * 86_400), statuses: [.ready])
+        )
+        let collector = Collector(
+            client: CallSkipTests.client(simulator.transport, metrics: metrics, limiter: nil),
+            targets: [target],
+            settings: CollectorSettings(listDeployments: false),
+            concurrency: 2,
+            logger: CallSkipTests.logger,
+            apiMetrics: metrics
+        )
+        let first = await collector.collect(budget: .seconds(30))
+        #expect(first.isUp)
+        #expect(Set(first.deployments.map(\.key.deploymentId)) == Set(fleet.map(\.deploymentId)))
+
+        // Deleted while the discovery listing fails: the deployments found before are refreshed one by one.
+        await simulator.remove(deploymentId: fleet[0].deploymentId)
+        await simulator.injectListFault(.internalError, count: nil)
+        let second = await collector.collect(budget: .seconds(30))
+        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(second.deployments.map(\.key.deploymentId) == [fleet[1].deploymentId])
+
+        // Gone from the watch list: not asked again, no series, while the other one still is.
+        let calls = await simulator.requestCounts()["GetDeployment"] ?? 0
+        let third = await collector.collect(budget: .seconds(30))
+        #expect(await simulator.requestCounts()["GetDeployment"] == calls + 1)
+        #expect(third.deployments.map(\.key.deploymentId) == [fleet[1].deploymentId])
         #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
     }
 }

@@ -1,5 +1,6 @@
 import DataWorksAPI
 import DataWorksSimulator
+import Foundation
 import LockedValue
 import Logging
 import Testing
@@ -14,7 +15,8 @@ import Testing
     }
 
     /// Item 2: a scrape with a 1 s header joins a collection started without one (30 s budget) whose call takes
-    /// 3 s: it is answered before that collection ends, with `fetch_success 0`; the collection goes on and succeeds.
+    /// 3 s: it is answered before that collection ends, with what the collection had by then (the deployment that
+    /// answered at once, fresh) and `fetch_success 0` for the one in flight; the collection goes on and succeeds.
     @Test func aScrapeJoiningALongerCollectionAnswersWithinItsOwnBudget() async throws {
         let fleet = CallSkipTests.fleet(2)
         let simulator = DataWorksSimulator(inMemory: fleet)
@@ -29,11 +31,60 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))
         let joined = await collector.snapshot(scrapeTimeout: 1)
         #expect(!firstDone.withLock { $0 }, "the joining scrape waited for the whole collection")
-        #expect(joined.deployments.count == 2)
-        #expect(joined.deployments.allSatisfy { !$0.fetchSucceeded })
+        #expect(joined.deployments.map(\.key.deploymentId) == fleet.map(\.deploymentId))
+        let inFlight = try #require(joined.deployments.first)
+        #expect(!inFlight.fetchSucceeded && inFlight.deployment == nil, "\(inFlight)")
+        let answered = try #require(joined.deployments.last)
+        #expect(answered.fetchSucceeded, "the joining scrape did not get the answer that was in: \(answered)")
+        #expect(answered.deployment?.name == fleet[1].name)
+        #expect(answered.lastSuccessTimestamp != nil)
         #expect(!joined.isUp)
         let shared = await first
         #expect(shared.isUp, "the shared collection was cut")
+    }
+
+    /// Item 2: the pipeline runs (collected after the deployments) keep their series in a scrape that ends before the
+    /// shared collection: their last good values with `fetch_success 0`, not nothing.
+    @Test func aScrapeJoiningALongerCollectionKeepsThePipelineRuns() async throws {
+        // Ready deployments: asked again on the second collection.
+        let fleet = NotFoundTests.readyFleet()
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1_000)
+        let simulator = DataWorksSimulator(
+            inMemory: fleet,
+            pipelineRuns: [PipelineRunCollectionTests.finalRun(0, now: nowMs)]
+        )
+        let targets = [
+            Target(regionId: "cn-zhangjiakou", project: .id(10000), deploymentIds: fleet.map(\.deploymentId)),
+            Target(
+                regionId: "cn-shanghai",
+                projectId: PipelineRunCollectionTests.projectId,
+                pipelineRuns: PipelineRunWatch(pipelineRunIds: ["final-0"])
+            ),
+        ]
+        let metrics = APIMetrics()
+        let collector = Collector(
+            client: CallSkipTests.client(simulator.transport, metrics: metrics, limiter: nil),
+            targets: targets,
+            settings: CollectorSettings(listDeployments: false),
+            concurrency: 4,
+            logger: CallSkipTests.logger,
+            apiMetrics: metrics
+        )
+        let before = await collector.snapshot(scrapeTimeout: nil)
+        #expect(before.isUp)
+        #expect(before.pipelineRuns.map(\.key.pipelineRunId) == ["final-0"])
+
+        await simulator.inject(.delay(.seconds(3)), deploymentId: fleet[0].deploymentId, count: 1)
+        async let shared = collector.snapshot(scrapeTimeout: nil)
+        try await Task.sleep(for: .milliseconds(200))
+        let joined = await collector.snapshot(scrapeTimeout: 1)
+        let run = try #require(joined.pipelineRuns.first, "the joining scrape lost the pipeline runs")
+        #expect(joined.pipelineRuns.count == 1)
+        #expect(run.key.pipelineRunId == "final-0")
+        #expect(!run.fetchSucceeded)
+        #expect(run.run?.status == before.pipelineRuns.first?.run?.status)
+        #expect(run.lastSuccessTimestamp == before.pipelineRuns.first?.lastSuccessTimestamp)
+        #expect(await shared.isUp)
     }
 
     /// Item 4: interval mode's first scrape, during a first collection longer than its budget, is answered within

@@ -106,7 +106,7 @@ import Testing
                 #expect(abs(lead.sum - Double(30 * Self.minute + delay) / 1_000) < 0.01)
                 // Two file versions, each fetched once, for the one successful release.
                 #expect(await simulator.requestCounts()["GetFileVersion"] == 2)
-                #expect(await metrics.current.requests["GetFileVersion"] == 2)
+                #expect(metrics.current.requests["GetFileVersion"] == 2)
 
                 // A reload: the next collector takes over the counts and the releases already counted.
                 let reloaded = Collector(
@@ -132,7 +132,7 @@ import Testing
 
                 let body = try MetricsRenderer().render(
                     snapshot: last,
-                    api: await metrics.current,
+                    api: metrics.current,
                     includeProcessMetrics: false,
                     format: .openMetrics
                 )

@@ -37,6 +37,8 @@ struct CollectionCycle: Sendable {
     let logger: Logger
     let apiMetrics: APIMetrics?
     let rateLimiter: RateLimiter?
+    /// Receives each deployment's record as its refresh finishes, for scrapes that end before the cycle does.
+    var progress: CycleProgress?
 
     /// The result of one job.
     enum JobResult: Sendable {
@@ -70,6 +72,7 @@ struct CollectionCycle: Sendable {
         let client = self.client.observed(by: counter)
         state.failures = FailureSummary()
         defer { state.failures = FailureSummary() }
+        progress?.begin()
 
         var paused: Set<String> = []
         for region in Set(targets.map(\.regionId)) {
@@ -460,6 +463,7 @@ struct CollectionCycle: Sendable {
         case .got(let key, .success(let answer)):
             finished.insert(key)
             state.records.succeed(key, with: answer.deployment, items: answer.deployedItems, now: now)
+            progress?.publish(key, state.records[key])
             return []
         case .got(let key, .failure(let error)):
             finished.insert(key)
@@ -472,6 +476,7 @@ struct CollectionCycle: Sendable {
             } else {
                 state.records.fail(key, now: now)
             }
+            progress?.publish(key, state.records[key])
             if !(error is RegionPausedError) {
                 var fields = Self.failureMetadata(error)
                 fields["region_id"] = "\(key.regionId)"
@@ -501,6 +506,7 @@ struct CollectionCycle: Sendable {
                 guard let item = byId[id] else { continue }
                 let key = listing.workspace.key(id)
                 state.records.merge(item, into: key, now: now)
+                progress?.publish(key, state.records[key])
                 finished.insert(key)
                 found.insert(id)
             }
@@ -509,6 +515,7 @@ struct CollectionCycle: Sendable {
             for key in listing.coveredKeys {
                 finished.insert(key)
                 state.records.fail(key, now: now)
+                progress?.publish(key, state.records[key])
             }
             if !(error is RegionPausedError) {
                 // One line for the listing, naming the deployments it was to refresh.

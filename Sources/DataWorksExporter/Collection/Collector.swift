@@ -19,6 +19,9 @@ public actor Collector {
     private var inFlight: Task<Snapshot, Never>?
     private var cached: (snapshot: Snapshot, finished: ContinuousClock.Instant)?
     private let waiters = SnapshotWaiters()
+    private let progress = CycleProgress()
+    /// The pipeline runs of the last collection, in its order, for ``provisional(budget:)``.
+    private var pipelineRunKeys: [PipelineRunKey] = []
 
     /// Creates a collector.
     ///
@@ -53,7 +56,8 @@ public actor Collector {
             planner: Planner(settings: settings),
             logger: logger,
             apiMetrics: apiMetrics,
-            rateLimiter: rateLimiter
+            rateLimiter: rateLimiter,
+            progress: progress
         )
     }
 
@@ -97,25 +101,35 @@ public actor Collector {
         return finished ?? provisional(budget: budget)
     }
 
-    /// What is known while a collection is still in flight: every tracked deployment with its last good values and
-    /// `fetchSucceeded == false` (none yet before the first collection: "not collected yet"), and the release
-    /// analytics of the last collection.
+    /// What is known while a collection is still in flight: every tracked deployment as the collection left it if
+    /// its refresh already finished (``CycleProgress``), else with its last good values and `fetchSucceeded == false`
+    /// (none yet before the first collection: "not collected yet"); the pipeline runs of the last collection with
+    /// their last good values and `fetchSucceeded == false` (their calls come after the deployments'); and the
+    /// release analytics of the last collection.
     func provisional(budget: Duration) -> Snapshot {
         let now = wallClock()
         let samples = cycle.trackedKeys(state).map { key in
-            let record = state.records[key]
+            let finished = progress[key]
+            let record = finished ?? state.records[key]
             let stale = record?.failingSince.map { now - $0 >= settings.maxStale.seconds } ?? false
             return DeploymentSample(
                 key: key,
                 deployment: stale ? nil : record?.deployment,
                 lastSuccessTimestamp: record?.lastSuccess,
-                fetchSucceeded: false,
+                fetchSucceeded: finished?.fetchSucceeded ?? false,
                 deployedItems: stale ? [] : record?.deployedItems ?? []
             )
+        }
+        // A failed refresh on a copy: the records' own staleness rule, the collector's state untouched.
+        var runs = state.pipelineRuns.records
+        let pipelineRuns = pipelineRunKeys.map { key in
+            runs.fail(key, now: now)
+            return runs.age(key, maxStale: settings.maxStale.seconds, now: now)
         }
         // The release analytics as the last collection left them: the counters do not vanish for this scrape.
         return Snapshot(
             deployments: samples,
+            pipelineRuns: pipelineRuns,
             durationSeconds: budget.seconds,
             timeoutSeconds: budget.seconds,
             releases: state.analytics
@@ -166,6 +180,7 @@ public actor Collector {
         var state = self.state
         let snapshot = await cycle.run(&state, budget: budget, now: wallClock())
         self.state = state
+        pipelineRunKeys = snapshot.pipelineRuns.map(\.key)
         return snapshot
     }
 

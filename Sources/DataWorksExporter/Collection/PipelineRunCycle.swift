@@ -30,6 +30,8 @@ struct PipelineRunCycle: Sendable {
         case run(PipelineRunKey, PipelineRunSummary)
         case items(PipelineRunKey, [PipelineRunItemCount])
         case failed(PipelineRunKey)
+        /// The fetch was never sent (rate limit, Retry-After or budget past the deadline).
+        case notSent(PipelineRunKey)
         case total(WatchID, Int64)
     }
 
@@ -176,6 +178,9 @@ struct PipelineRunCycle: Sendable {
 
         var samples: [PipelineRunSample] = []
         var seen: Set<PipelineRunKey> = []
+        var outOfBudget: [PipelineRunKey] = []
+        let budgetSpent = Deadline.isReached(deadline)
+        let notSent = Set(followUpEvents.compactMap { event in if case .notSent(let key) = event { key } else { nil } })
         for (index, watch) in watches.enumerated() {
             for key in tracked[index] where seen.insert(key).inserted {
                 let record = state.records[key]
@@ -185,6 +190,9 @@ struct PipelineRunCycle: Sendable {
                         state.records.carry(key)
                     } else if afterListing[key] == nil || planner.isDue(afterListing[key], now: now) {
                         state.records.fail(key, now: now)
+                        if !paused.contains(watch.workspace.regionId), budgetSpent || notSent.contains(key) {
+                            outOfBudget.append(key)
+                        }
                     }
                 }
                 samples.append(state.records.age(key, maxStale: settings.maxStale.seconds, now: now))
@@ -192,7 +200,32 @@ struct PipelineRunCycle: Sendable {
         }
         // Runs seen in listings but not selected are forgotten, except what discovery may select next cycle.
         state.records.keep(only: seen)
+        logOutOfBudget(outOfBudget)
         return samples
+    }
+
+    /// One line per workspace for the runs not refreshed because their calls were never sent or the deadline passed
+    /// (issue 15 item 5, as the deployments' "deployment not fetched within the scrape budget"), with the count and
+    /// the first IDs; their skipped calls are in `dataworks_api_calls_skipped_total`.
+    private func logOutOfBudget(_ keys: [PipelineRunKey]) {
+        var order: [Workspace] = []
+        var byWorkspace: [Workspace: [String]] = [:]
+        for key in keys {
+            if byWorkspace[key.workspace] == nil { order.append(key.workspace) }
+            byWorkspace[key.workspace, default: []].append(key.pipelineRunId)
+        }
+        for workspace in order {
+            let runIds = byWorkspace[workspace] ?? []
+            let ids = runIds.prefix(FailureSummary.idsPerLine).joined(separator: ",")
+            logger.warning(
+                "pipeline run not fetched within the scrape budget",
+                metadata: [
+                    "region_id": "\(workspace.regionId)", "project": "\(workspace.project)", "code": "budget",
+                    "count": "\(runIds.count)",
+                    "pipeline_run_ids": "\(ids)\(runIds.count > FailureSummary.idsPerLine ? ",…" : "")",
+                ]
+            )
+        }
     }
 
     private func apply(_ events: [Event], to state: inout State, now: Double) {
@@ -202,7 +235,7 @@ struct PipelineRunCycle: Sendable {
                 state.records.update(key, with: run, now: now)
             case .items(let key, let counts):
                 state.records.setItems(key, counts)
-            case .failed(let key):
+            case .failed(let key), .notSent(let key):
                 state.records.fail(key, now: now)
             case .total(let id, let total):
                 state.totals[id] = total
@@ -273,7 +306,9 @@ struct PipelineRunCycle: Sendable {
                     total = page.totalCount
                 }
             } catch {
-                logFailure(operation, watch.workspace, error: error, ids: nil)
+                if !Self.isOutOfBudget(error, deadline: deadline) {
+                    logFailure(operation, watch.workspace, error: error, ids: nil)
+                }
                 return events
             }
             for (item, summary) in listed {
@@ -332,10 +367,20 @@ struct PipelineRunCycle: Sendable {
                 return .run(key, PipelineRunSummary(run))
             }
         } catch {
+            if Self.isOutOfBudget(error, deadline: deadline) { return .notSent(key) }
             let operation = key.kind == .workspace ? APIOperation.getPipelineRun : .getCrossProjectPipelineRun
             logFailure(operation, key.workspace, error: error, ids: [key.pipelineRunId])
             return .failed(key)
         }
+    }
+
+    /// Whether a failed call is left to the one budget line instead of a warning of its own: it was never sent
+    /// (rate limit, `Retry-After`; counted in `dataworks_api_calls_skipped_total`), or it timed out at the deadline
+    /// (not started, or cut in flight and counted once as `client_timeout`).
+    static func isOutOfBudget(_ error: any Error, deadline: ContinuousClock.Instant) -> Bool {
+        if error is CallNotSentError { return true }
+        guard let apiError = error as? APIError, apiError.errorClass == APIError.clientTimeout else { return false }
+        return Deadline.isReached(deadline)
     }
 
     /// Every page of a run's items, counted by type and status; `nil` (retried next cycle) on a failure.
@@ -382,7 +427,9 @@ struct PipelineRunCycle: Sendable {
         } catch {
             let operation =
                 key.kind == .workspace ? APIOperation.listPipelineRunItems : .listCrossProjectPipelineRunItems
-            logFailure(operation, key.workspace, error: error, ids: [key.pipelineRunId])
+            if !Self.isOutOfBudget(error, deadline: deadline) {
+                logFailure(operation, key.workspace, error: error, ids: [key.pipelineRunId])
+            }
             return nil
         }
         return .items(key, PipelineRunItemCount.counts(of: items))

@@ -193,6 +193,11 @@ public struct PipelineRunRecords: Sendable {
     @discardableResult
     public mutating func update(_ key: PipelineRunKey, with run: PipelineRunSummary, now: Double) -> Bool {
         var record = records[key] ?? Record()
+        var run = run
+        // A failure's first message is kept while the status stays Fail (issue 15 item 9, as DeploymentRecords does).
+        if run.status == .fail, record.run?.status == .fail, let first = record.run?.errorMessage {
+            run.errorMessage = first
+        }
         record.run = run
         if let stage = run.awaitingStage {
             let id = "\(stage.step.map(String.init) ?? "")/\(stage.code ?? "")"

@@ -40,7 +40,8 @@ public struct ExpositionWriter: Sendable {
     /// The HTTP `Content-Type` of the text format 0.0.4 (``ExpositionFormat/text``).
     public static let contentType = ExpositionFormat.text.contentType
 
-    /// The exposition written so far, UTF-8.
+    /// The exposition written so far, UTF-8; for a writer made with ``init(format:capacity:pieceSize:)``, what was written
+    /// since the last piece was cut (``pieces``).
     public private(set) var bytes: [UInt8]
     /// The format being written.
     public let format: ExpositionFormat
@@ -50,6 +51,10 @@ public struct ExpositionWriter: Sendable {
     private var openFamily: String?
     private var openType: MetricType = .gauge
     private var familyNames: Set<String> = []
+    /// The pieces cut off ``bytes`` so far; empty unless the writer cuts pieces.
+    private var cutPieces: [[UInt8]] = []
+    /// ``bytes`` is cut into a piece before a line when it holds at least this many bytes.
+    private var pieceSize = Int.max
 
     /// Creates an empty writer.
     ///
@@ -60,6 +65,32 @@ public struct ExpositionWriter: Sendable {
         self.format = format
         bytes = []
         bytes.reserveCapacity(capacity)
+    }
+
+    /// Creates an empty writer that hands its exposition over in pieces of about `pieceSize` bytes (``pieces``),
+    /// each ending with a whole line, so that a large exposition is never one buffer that grows by copying itself.
+    ///
+    /// - Parameters:
+    ///   - format: The format to write; text 0.0.4 by default.
+    ///   - capacity: Bytes to reserve for the first piece (for example an estimate of the whole exposition); at most
+    ///     a piece and a margin (``pieceMargin``) are reserved.
+    ///   - pieceSize: The size in bytes at which a piece is cut, at least 1; a piece is this long plus at most the
+    ///     lines of one sample or family header. Each piece after the first reserves `pieceSize` and the margin.
+    public init(format: ExpositionFormat = .text, capacity: Int = 0, pieceSize: Int) {
+        self.format = format
+        self.pieceSize = max(1, pieceSize)
+        bytes = []
+        bytes.reserveCapacity(min(capacity, self.pieceSize + Self.pieceMargin))
+    }
+
+    /// Bytes reserved beyond ``init(format:capacity:pieceSize:)``'s `pieceSize` for the lines that end a piece
+    /// (one sample or family header, a few hundred bytes unless label values are long): 64 KiB.
+    public static let pieceMargin = 65_536
+
+    /// The exposition in the pieces it was cut into (``init(format:capacity:pieceSize:)``), in order, the bytes written since
+    /// the last cut included when not empty; joined, they are the exposition. One piece for a writer that cuts none.
+    public var pieces: [[UInt8]] {
+        bytes.isEmpty && !cutPieces.isEmpty ? cutPieces : cutPieces + [bytes]
     }
 
     /// Creates an empty writer that reuses a buffer's storage.
@@ -101,6 +132,7 @@ public struct ExpositionWriter: Sendable {
     /// Discards everything written, keeping the buffer's capacity, so the writer can render again.
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
+        cutPieces.removeAll()
         openFamily = nil
         isFinished = false
         familyNames.removeAll(keepingCapacity: true)
@@ -139,6 +171,7 @@ public struct ExpositionWriter: Sendable {
         familyNames.insert(name)
         openFamily = name
         openType = type
+        cutPieceIfFull()
 
         let openMetrics = format.isOpenMetrics
         let metadataName = openMetrics && type == .counter ? String(name.dropLast("_total".count)) : name
@@ -184,6 +217,7 @@ public struct ExpositionWriter: Sendable {
     ///   `typeMismatch` if the open family is a histogram.
     public mutating func sample(_ name: String, labels: Labels = .empty, value: Double) throws(ExpositionError) {
         try checkOpen(name, histogram: false)
+        cutPieceIfFull()
         bytes.append(contentsOf: name.utf8)
         if !labels.rendered.isEmpty {
             bytes.append(UInt8(ascii: "{"))
@@ -253,6 +287,7 @@ public struct ExpositionWriter: Sendable {
     ) throws(ExpositionError) {
         try checkOpen(name, histogram: true)
         try Self.validateBuckets(name, buckets: buckets, count: count)
+        cutPieceIfFull()
         for bucket in buckets {
             appendBucket(name, labels: labels, bound: bucket.upperBound, count: bucket.cumulativeCount)
         }
@@ -284,6 +319,15 @@ public struct ExpositionWriter: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Moves ``bytes`` to the pieces once it holds ``pieceSize`` bytes; called before the lines of a family header
+    /// or series are written (after their checks), so every piece ends with a whole line. The buffer moves, no copy.
+    private mutating func cutPieceIfFull() {
+        guard bytes.count >= pieceSize else { return }
+        cutPieces.append(bytes)
+        bytes = []
+        bytes.reserveCapacity(pieceSize + Self.pieceMargin)
+    }
 
     private func checkNotFinished(_ name: String) throws(ExpositionError) {
         if isFinished {

@@ -50,11 +50,11 @@ extension MetricsRenderer {
         for (key, _, run) in withData {
             try writer.sample(
                 "dataworks_pipeline_run_info",
-                labels: key.adding("creator", run.creator ?? "")
-                    .adding("executor", run.executor ?? "")
-                    .adding("object_name", run.objectName ?? "")
-                    .adding("object_type", run.objectType ?? "")
-                    .adding("change_type", run.changeType ?? ""),
+                labels: key.adding("creator", Self.truncated(run.creator ?? ""))
+                    .adding("executor", Self.truncated(run.executor ?? ""))
+                    .adding("object_name", Self.truncated(run.objectName ?? ""))
+                    .adding("object_type", Self.truncated(run.objectType ?? ""))
+                    .adding("change_type", Self.truncated(run.changeType ?? "")),
                 value: 1
             )
         }
@@ -89,8 +89,8 @@ extension MetricsRenderer {
                 try writer.sample(
                     "dataworks_pipeline_run_stage_info",
                     labels: key.adding("stage_step", stage.step.map(String.init) ?? "")
-                        .adding("stage_code", stage.code ?? "")
-                        .adding("stage_type", stage.type?.apiValue ?? "")
+                        .adding("stage_code", Self.truncated(stage.code ?? ""))
+                        .adding("stage_type", Self.truncated(stage.type?.apiValue ?? ""))
                         .adding("status", stage.status?.label ?? "unknown"),
                     value: 1
                 )
@@ -108,7 +108,7 @@ extension MetricsRenderer {
                 try writer.sample(
                     "dataworks_pipeline_run_awaiting_stage",
                     labels: key.adding("stage_step", stage.step.map(String.init) ?? "")
-                        .adding("stage_code", stage.code ?? ""),
+                        .adding("stage_code", Self.truncated(stage.code ?? "")),
                     value: 1
                 )
             }
@@ -147,7 +147,7 @@ extension MetricsRenderer {
             for count in sample.items ?? [] {
                 try writer.sample(
                     "dataworks_pipeline_run_items",
-                    labels: key.adding("item_type", count.itemType).adding("status", count.status),
+                    labels: key.adding("item_type", Self.truncated(count.itemType)).adding("status", count.status),
                     value: Double(count.count)
                 )
             }

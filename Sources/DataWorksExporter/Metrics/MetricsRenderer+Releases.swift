@@ -1,4 +1,4 @@
-public import DataWorksAPI
+import DataWorksAPI
 
 extension MetricsRenderer {
     /// The labels of a release series, in exposition order.

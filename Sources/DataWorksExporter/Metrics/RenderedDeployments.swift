@@ -9,37 +9,52 @@ import LockedValue
 /// A cache made with `keeping: false` (``CollectorSettings/reusesSnapshots`` false: every scrape collects anew)
 /// renders each time and keeps nothing, so no rendered exposition stays resident between scrapes.
 ///
+/// A rendering is kept as segments of about `pieceSize` bytes
+/// (``MetricsRenderer/renderDeploymentPieces(_:format:pieceSize:)``), each piece copied into its ``SharedBytes`` and
+/// released in turn: rendering 100,000 deployments (~140 MB) adds one piece to what is resident, not a second copy
+/// of the whole (issue 16's memory figures, `scripts/bench-scale`).
+///
 /// Thread safety: locked; two scrapes that ask at once for a format not yet rendered may both render it, and the
 /// first result is kept.
 final class RenderedDeployments: Sendable {
     private struct Kept {
         var snapshot: Snapshot.ID?
-        var bytes: [ExpositionFormat: SharedBytes] = [:]
+        var segments: [ExpositionFormat: [SharedBytes]] = [:]
     }
 
     /// Whether renderings are kept for later scrapes of the same snapshot.
     let isKeeping: Bool
+    /// The size in bytes of the segments an exposition is rendered into (``defaultPieceSize`` by default).
+    let pieceSize: Int
+
+    /// 32 MiB: glibc's malloc takes every block of this size from `mmap` (its threshold never rises above 32 MiB on
+    /// 64-bit), so each piece goes back to the kernel when it has been copied, instead of leaving a hole in the heap
+    /// that stays resident; and the exposition of 100,000 deployments is 5 segments of one response.
+    static let defaultPieceSize = 32 << 20
     private let kept = Locked(Kept())
 
     /// Creates an empty cache.
     ///
-    /// - Parameter keeping: Whether the served snapshot may be served again (``CollectorSettings/reusesSnapshots``).
-    init(keeping: Bool) {
+    /// - Parameters:
+    ///   - keeping: Whether the served snapshot may be served again (``CollectorSettings/reusesSnapshots``).
+    ///   - pieceSize: The size in bytes of the segments of a rendering, at least 1; ``defaultPieceSize`` by default.
+    init(keeping: Bool, pieceSize: Int = defaultPieceSize) {
         self.isKeeping = keeping
+        self.pieceSize = pieceSize
     }
 
-    /// The deployment families of `snapshot` in `format`, rendered now or on an earlier call for the same snapshot.
-    /// A snapshot newer than the kept one replaces it (the old bytes are released before the new ones are
-    /// rendered); an older one is rendered without being kept.
+    /// The deployment families of `snapshot` in `format` as consecutive segments, rendered now or on an earlier
+    /// call for the same snapshot. A snapshot newer than the kept one replaces it (the old bytes are released before
+    /// the new ones are rendered); an older one is rendered without being kept.
     ///
     /// - Throws: ``ExpositionError`` from the renderer (a programming error).
-    func bytes(of snapshot: Snapshot, format: ExpositionFormat) throws(ExpositionError) -> SharedBytes {
+    func segments(of snapshot: Snapshot, format: ExpositionFormat) throws(ExpositionError) -> [SharedBytes] {
         guard isKeeping else {
-            return SharedBytes(try MetricsRenderer().renderDeployments(snapshot, format: format))
+            return try render(snapshot, format: format)
         }
-        let found = kept.withLock { kept -> SharedBytes? in
+        let found = kept.withLock { kept -> [SharedBytes]? in
             if kept.snapshot == snapshot.id {
-                return kept.bytes[format]
+                return kept.segments[format]
             }
             if kept.snapshot.map({ $0 < snapshot.id }) ?? true {
                 kept = Kept(snapshot: snapshot.id)
@@ -49,20 +64,32 @@ final class RenderedDeployments: Sendable {
         if let found {
             return found
         }
-        let rendered = SharedBytes(try MetricsRenderer().renderDeployments(snapshot, format: format))
+        let rendered = try render(snapshot, format: format)
         return kept.withLock { kept in
             guard kept.snapshot == snapshot.id else { return rendered }
-            if let earlier = kept.bytes[format] {
+            if let earlier = kept.segments[format] {
                 return earlier
             }
-            kept.bytes[format] = rendered
+            kept.segments[format] = rendered
             return rendered
         }
     }
 
+    /// Renders the deployment families in pieces and copies each into its segment, releasing the piece once copied.
+    private func render(_ snapshot: Snapshot, format: ExpositionFormat) throws(ExpositionError) -> [SharedBytes] {
+        var pieces = try MetricsRenderer().renderDeploymentPieces(snapshot, format: format, pieceSize: pieceSize)
+        var segments: [SharedBytes] = []
+        segments.reserveCapacity(pieces.count)
+        for index in pieces.indices {
+            segments.append(SharedBytes(pieces[index]))
+            pieces[index] = []
+        }
+        return segments
+    }
+
     /// How many formats are kept; for tests.
     var keptCount: Int {
-        kept.withLock { $0.bytes.count }
+        kept.withLock { $0.segments.count }
     }
 
     /// The snapshot whose renderings are kept; for tests.
@@ -86,7 +113,7 @@ extension MetricsRenderer {
         includeProcessMetrics: Bool = true,
         format: ExpositionFormat = .text
     ) throws(ExpositionError) -> [SharedBytes] {
-        let deploymentBytes = try deployments.bytes(of: snapshot, format: format)
+        let deploymentSegments = try deployments.segments(of: snapshot, format: format)
         let rest = try renderSelfMetrics(
             snapshot: snapshot,
             api: api,
@@ -94,6 +121,6 @@ extension MetricsRenderer {
             includeProcessMetrics: includeProcessMetrics,
             format: format
         )
-        return [deploymentBytes, SharedBytes(rest)]
+        return deploymentSegments + [SharedBytes(rest)]
     }
 }
