@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Child processes of the tests and the benchmarks (Foundation's Process can crash while spawning in 6.3.1).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
     ],
     targets: [
         // C libraries, nothing else.
@@ -115,11 +117,21 @@ let package = Package(
 
         // A raw TCP connection to 127.0.0.1 for tests and the HTTP fuzzer; not shipped.
         .target(name: "LoopbackSocket", path: "Tests/Support/LoopbackSocket"),
-        .testTarget(name: "BridgeTests", dependencies: ["CurlClient", "HTTPServer", "LoopbackSocket"]),
+        // Child processes (tools, the exporter binary, Prometheus) for tests and benchmarks, their output always in
+        // pipes or files, never the test runner's; not shipped.
+        .target(
+            name: "ChildProcess",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            path: "Tests/Support/ChildProcess"
+        ),
+        .testTarget(name: "BridgeTests", dependencies: ["ChildProcess", "CurlClient", "HTTPServer", "LoopbackSocket"]),
         // The shipped dashboards, alert rules and examples: parse, promtool, structure.
         .testTarget(
             name: "ArtifactTests",
-            dependencies: ["DataWorksAPI", "DataWorksExporter", "HTTPServer", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "ChildProcess", "DataWorksAPI", "DataWorksExporter", "HTTPServer",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "DataWorksAPITests",
@@ -132,14 +144,16 @@ let package = Package(
         .testTarget(
             name: "DataWorksExporterTests",
             dependencies: [
-                "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue",
+                "ChildProcess", "CurlClient", "DataWorksAPI", "DataWorksExporter", "DataWorksSimulator", "HTTPServer",
+                "LockedValue",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue", "LoopbackSocket",
+                "ChildProcess", "CurlClient", "DataWorksExporter", "DataWorksSimulator", "HTTPServer", "LockedValue",
+                "LoopbackSocket",
             ],
             resources: [.copy("Fixtures")]
         ),

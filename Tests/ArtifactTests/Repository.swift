@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// The files of this repository and the tools that check them.
@@ -44,31 +45,16 @@ enum Repository {
     /// Runs `executable` with `arguments` in `directory` (default: the root) to completion, output and errors
     /// combined. Standard input is empty.
     ///
-    /// The wait happens on a thread of its own: `promtool test rules` alone takes half a minute, and a test that
-    /// blocks one of the two cooperative threads of a 2-core machine that long stalls every loopback test of the
-    /// same process.
+    /// Through ``ChildProcess`` (swift-subprocess): the wait takes no thread of the cooperative pool, which matters
+    /// since `promtool test rules` alone takes half a minute on a 2-core machine.
     static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, in: directory) })
-            }
-            .start()
-        }
-    }
-
-    private static func runBlocking(_ executable: String, _ arguments: [String], in directory: URL?) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? root
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let outcome = try await ChildProcess.run(
+            executable,
+            arguments,
+            directory: (directory ?? root).path,
+            combiningOutput: true
+        )
+        return Outcome(status: outcome.status, output: outcome.output)
     }
 
     /// A fresh temporary directory; the caller removes it.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs `promtool check metrics` on an exposition, for tests.
@@ -20,40 +21,10 @@ enum Promtool {
     }
 
     /// Runs `executable` with `arguments`, `input` on its standard input, and returns its exit status and combined
-    /// standard output and error.
-    ///
-    /// The input comes from a temporary file rather than a pipe we write to: with a pipe, a test that blocks
-    /// on the output while another task writes the input can starve on a 2-core cooperative pool.
-    ///
-    /// The wait happens on a thread of its own, not on one of the two threads of the cooperative pool that every
-    /// other test of the process needs.
+    /// standard output and error (``ChildProcess``: swift-subprocess, whose waits take no thread of the cooperative
+    /// pool).
     static func run(_ executable: String, _ arguments: [String], input bytes: [UInt8]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments, input: bytes) })
-            }
-            .start()
-        }
-    }
-
-    private static func runBlocking(_ executable: String, _ arguments: [String], input bytes: [UInt8]) throws -> Result
-    {
-        let inputURL = FileManager.default.temporaryDirectory.appendingPathComponent("process-input-\(UUID())")
-        try Data(bytes).write(to: inputURL)
-        defer { try? FileManager.default.removeItem(at: inputURL) }
-        let input = try FileHandle(forReadingFrom: inputURL)
-        defer { try? input.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let outcome = try await ChildProcess.run(executable, arguments, input: bytes, combiningOutput: true)
+        return Result(status: outcome.status, output: outcome.output)
     }
 }

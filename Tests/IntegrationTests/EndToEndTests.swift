@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlClient
 import DataWorksSimulator
 import Foundation
@@ -21,30 +22,8 @@ import Testing
         _ arguments: [String],
         input: [UInt8] = []
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await offPool { try runBlocking(executable, arguments, input: input) }
-    }
-
-    private static func runBlocking(
-        _ executable: String,
-        _ arguments: [String],
-        input: [UInt8]
-    ) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input))
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let outcome = try await ChildProcess.run(executable, arguments, input: input)
+        return (outcome.status, outcome.output, outcome.errorOutput)
     }
 
     @Test func demoServesMetricsThatPassPromtoolAndShowsTheFailedDeployment() async throws {
@@ -171,16 +150,17 @@ import Testing
     }
 }
 
-/// The `dataworks-exporter` binary running in a child process on a free loopback port.
+/// The `dataworks-exporter` binary running in a child process on a free loopback port (``BackgroundChild``: its
+/// standard output discarded, its standard error read here, never the test runner's own).
 struct ExporterProcess {
-    let process: Process
-    let stderr: Pipe
+    let child: BackgroundChild
     /// The bound ports, one per listen address.
     let ports: [Int]
-    let startLog: String
 
     var port: Int { ports[0] }
     var url: String { "http://127.0.0.1:\(port)" }
+    /// Whether the process still runs.
+    var isRunning: Bool { child.isRunning }
 
     /// Starts the binary with `arguments` plus a `--web.listen-address` for each of `listenAddresses`, and reads the
     /// bound ports from its `listening` log line.
@@ -189,64 +169,41 @@ struct ExporterProcess {
         environment: [String: String],
         listenAddresses: [String] = ["127.0.0.1:0"]
     ) async throws -> ExporterProcess {
-        try await offPool {
-            try startBlocking(arguments, environment: environment, listenAddresses: listenAddresses)
-        }
-    }
-
-    private static func startBlocking(
-        _ arguments: [String],
-        environment: [String: String],
-        listenAddresses: [String]
-    ) throws -> ExporterProcess {
-        let process = Process()
-        process.executableURL = EndToEndTests.binary
-        process.arguments = arguments + listenAddresses.map { "--web.listen-address=\($0)" }
-        process.environment = ["PATH": "/usr/bin:/bin", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"].merging(
-            environment
-        ) { $1 }
-        let stderr = Pipe()
-        process.standardError = stderr
-        try process.run()
-        var log = ""
-        while true {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.waitUntilExit()
-                throw ExporterProcessError(message: "exited before listening: \(log)")
-            }
-            log += String(decoding: chunk, as: UTF8.self)
-            // Only complete lines: the last element may be cut in the middle of the port list.
-            let lines = log.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-            if let line = lines.first(where: { $0.contains("msg=listening") || $0.contains("\"listening\"") }),
+        let child = try await BackgroundChild(
+            EndToEndTests.binary.path,
+            arguments + listenAddresses.map { "--web.listen-address=\($0)" },
+            environment: ["PATH": "/usr/bin:/bin", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"].merging(
+                environment
+            ) { $1 }
+        )
+        let ports = await child.firstStandardErrorLine { line -> [Int]? in
+            guard line.contains("msg=listening") || line.contains("\"listening\""),
                 let range = line.range(of: #"ports=[\d,]+"#, options: .regularExpression)
-            {
-                let ports = line[range].dropFirst("ports=".count).split(separator: ",").compactMap { Int($0) }
-                return ExporterProcess(process: process, stderr: stderr, ports: ports, startLog: log)
-            }
+            else { return nil }
+            return line[range].dropFirst("ports=".count).split(separator: ",").compactMap { Int($0) }
         }
+        guard let ports else {
+            _ = try? await child.waitForExit()
+            throw ExporterProcessError(message: "exited before listening: \(child.standardErrorText)")
+        }
+        return ExporterProcess(child: child, ports: ports)
     }
 
     /// Sends `signal` (SIGHUP, SIGTERM, ...) without waiting.
     func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        child.send(signal)
     }
 
     /// Waits for the process to exit and returns the exit status and everything it logged.
     func waitForExit() async -> (status: Int32, log: String) {
-        (try? await offPool { waitForExitBlocking() }) ?? (-1, startLog)
+        guard let outcome = try? await child.waitForExit() else { return (-1, child.standardErrorText) }
+        return (outcome.status, outcome.errorOutput)
     }
 
     /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
     func stop() async -> (status: Int32, log: String) {
-        process.terminate()
+        child.send(SIGTERM)
         return await waitForExit()
-    }
-
-    private func waitForExitBlocking() -> (status: Int32, log: String) {
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, startLog + String(decoding: rest, as: UTF8.self))
     }
 }
 

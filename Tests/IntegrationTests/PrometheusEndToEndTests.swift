@@ -240,7 +240,7 @@ import Testing
             Issue.record("\(error)\n--- prometheus log:\n\(server?.log ?? "")\n--- exporter:\n\(exporterLog)")
         }
         server?.stop()
-        if let exporter, exporter.process.isRunning {
+        if let exporter, exporter.isRunning {
             #expect(await exporter.stop().status == 0)
         }
         await simulator.stop()
