@@ -450,6 +450,20 @@ struct CollectionCycle: Sendable {
         }
     }
 
+    /// Ends the refresh of `key` in this cycle: applies `change` to the records, marks `key` finished and publishes
+    /// its record to the scrapes that join the collection (``CycleProgress``). The one place where a refresh ends, so
+    /// that no finished refresh goes unpublished.
+    private func finish(
+        _ key: DeploymentKey,
+        in state: inout State,
+        finished: inout Set<DeploymentKey>,
+        _ change: (inout DeploymentRecords) -> Void
+    ) {
+        change(&state.records)
+        finished.insert(key)
+        progress?.publish(key, state.records[key])
+    }
+
     /// Applies one result to `state` and returns the follow-up jobs.
     private func apply(
         _ result: JobResult,
@@ -461,22 +475,21 @@ struct CollectionCycle: Sendable {
         case .deadline:
             return []
         case .got(let key, .success(let answer)):
-            finished.insert(key)
-            state.records.succeed(key, with: answer.deployment, items: answer.deployedItems, now: now)
-            progress?.publish(key, state.records[key])
+            finish(key, in: &state, finished: &finished) {
+                $0.succeed(key, with: answer.deployment, items: answer.deployedItems, now: now)
+            }
             return []
         case .got(let key, .failure(let error)):
-            finished.insert(key)
-            if Self.isNotFound(error) {
+            let notFound = Self.isNotFound(error)
+            finish(key, in: &state, finished: &finished) { records in
+                if notFound { records.notFound(key, now: now) } else { records.fail(key, now: now) }
+            }
+            if notFound {
                 // Final: its series go now; a discovered one leaves the watch list.
-                state.records.notFound(key, now: now)
                 for (index, target) in targets.enumerated() where target.workspace == key.workspace {
                     state.discovered[index]?.removeAll { $0 == key.deploymentId }
                 }
-            } else {
-                state.records.fail(key, now: now)
             }
-            progress?.publish(key, state.records[key])
             if !(error is RegionPausedError) {
                 var fields = Self.failureMetadata(error)
                 fields["region_id"] = "\(key.regionId)"
@@ -505,17 +518,13 @@ struct CollectionCycle: Sendable {
             for id in listing.covers {
                 guard let item = byId[id] else { continue }
                 let key = listing.workspace.key(id)
-                state.records.merge(item, into: key, now: now)
-                progress?.publish(key, state.records[key])
-                finished.insert(key)
+                finish(key, in: &state, finished: &finished) { $0.merge(item, into: key, now: now) }
                 found.insert(id)
             }
             return planner.followUps(after: .list(listing), found: found).map { Job.call($0) }
         case .listed(let listing, .failure(let error)):
             for key in listing.coveredKeys {
-                finished.insert(key)
-                state.records.fail(key, now: now)
-                progress?.publish(key, state.records[key])
+                finish(key, in: &state, finished: &finished) { $0.fail(key, now: now) }
             }
             if !(error is RegionPausedError) {
                 // One line for the listing, naming the deployments it was to refresh.
