@@ -55,20 +55,24 @@ import Testing
             { simulator, transport in
                 let metrics = APIMetrics(actions: ["GetDeployment", "ListDeployments", "GetFileVersion"])
                 let client = PipelineRunSimulatorTests.client(simulator, transport, observer: metrics)
-                let collector = Collector(
-                    client: client,
-                    targets: [
-                        Target(
-                            regionId: History.regionId,
-                            project: .id(History.projectId),
-                            deploymentIds: [],
-                            discovery: Discovery(maxAge: .seconds(86_400))
-                        )
-                    ],
-                    settings: CollectorSettings(terminalRefresh: .zero, releaseLeadTime: true),
-                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-                    apiMetrics: metrics
-                )
+                // The collector of the discovered workspace; a second one stands for the collector after a reload.
+                func makeCollector() -> Collector {
+                    Collector(
+                        client: client,
+                        targets: [
+                            Target(
+                                regionId: History.regionId,
+                                project: .id(History.projectId),
+                                deploymentIds: [],
+                                discovery: Discovery(maxAge: .seconds(86_400))
+                            )
+                        ],
+                        settings: CollectorSettings(terminalRefresh: .zero, releaseLeadTime: true),
+                        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+                        apiMetrics: metrics
+                    )
+                }
+                let collector = makeCollector()
                 let first = await collector.collect(budget: .seconds(10))
                 #expect(first.deployments.count == 4)
                 let before = try #require(first.releases)
@@ -109,20 +113,7 @@ import Testing
                 #expect(metrics.current.requests["GetFileVersion"] == 2)
 
                 // A reload: the next collector takes over the counts and the releases already counted.
-                let reloaded = Collector(
-                    client: client,
-                    targets: [
-                        Target(
-                            regionId: History.regionId,
-                            project: .id(History.projectId),
-                            deploymentIds: [],
-                            discovery: Discovery(maxAge: .seconds(86_400))
-                        )
-                    ],
-                    settings: CollectorSettings(terminalRefresh: .zero, releaseLeadTime: true),
-                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-                    apiMetrics: metrics
-                )
+                let reloaded = makeCollector()
                 await reloaded.adopt(await collector.memory())
                 let afterReload = try #require(await reloaded.collect(budget: .seconds(10)).releases)
                 #expect(afterReload.releases[series("success")]?.value == 1)
