@@ -38,8 +38,3 @@ public struct CallNotSentError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 }
-
-extension APIRequestObserver {
-    /// A call to `action` was not sent, for `reason`; by default nothing is done.
-    public func callSkipped(action: String, reason: CallSkipReason) async {}
-}

@@ -12,7 +12,8 @@ public protocol APIRequestObserver: Sendable {
     /// A failed request to `action` will be sent again, for `reason` (`throttled`, `timeout`, `server_error`,
     /// `connect`; see ``APIError/retryReason``).
     func retryScheduled(action: String, reason: String) async
-    /// A call to `action` was never sent, for `reason`: not a request, not an error (a default does nothing).
+    /// A call to `action` was never sent, for `reason`: not a request, not an error. No default: a no-op in an
+    /// extension would be chosen over a conformer's synchronous method wherever that is called with `await`.
     func callSkipped(action: String, reason: CallSkipReason) async
 }
 

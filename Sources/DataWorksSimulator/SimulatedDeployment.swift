@@ -136,6 +136,9 @@ public enum SimulatedFault: Sendable, Hashable {
     case forbiddenAccess
     /// HTTP 500, `InternalError.System`.
     case internalError
+    /// HTTP 400, `Invalid.Deployment.NotExists`: the other answer DataWorks gives for a deleted deployment, beside the
+    /// 404 `Invalid.Deployment.NotFound` of ``DataWorksSimulator/remove(deploymentId:)``.
+    case deploymentNotExists
     /// The normal answer after the given delay.
     case delay(Duration)
     /// HTTP 200 with a body that is not JSON.
@@ -146,7 +149,8 @@ public enum SimulatedFault: Sendable, Hashable {
     case reset
 
     /// Parses the names used by the simulator's control endpoint: `throttling_user`, `throttling`,
-    /// `throttling_resource`, `throttling_api_risk`, `forbidden_access`, `internal_error`, `malformed_body`, `null_status`, `reset`, or
+    /// `throttling_resource`, `throttling_api_risk`, `forbidden_access`, `internal_error`, `deployment_not_exists`,
+    /// `malformed_body`, `null_status`, `reset`, or
     /// `delay_ms:<n>`.
     public init?(name: String) {
         switch name {
@@ -156,6 +160,7 @@ public enum SimulatedFault: Sendable, Hashable {
         case "throttling_api_risk": self = .throttlingApiRisk
         case "forbidden_access": self = .forbiddenAccess
         case "internal_error": self = .internalError
+        case "deployment_not_exists": self = .deploymentNotExists
         case "malformed_body": self = .malformedBody
         case "null_status": self = .nullStatus
         case "reset": self = .reset

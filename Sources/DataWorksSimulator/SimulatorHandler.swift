@@ -177,6 +177,8 @@ struct SimulatorHandler: Sendable {
             return error(403, code: "Forbidden.Access", message: "You are not authorized to access this resource.")
         case .internalError:
             return error(500, code: "InternalError.System", message: "An internal error occurred.")
+        case .deploymentNotExists:
+            return error(400, code: "Invalid.Deployment.NotExists", message: "The deployment does not exist.")
         case .malformedBody:
             return ServerResponse(
                 status: 200,

@@ -16,7 +16,30 @@ import Testing
         }
     }
 
-    @Test func aDeletedDeploymentDropsItsSeriesAtOnceAndIsRecheckedRarely() async throws {
+    /// The two answers DataWorks gives for a deleted deployment.
+    enum Deletion: CaseIterable, Sendable {
+        /// HTTP 404 `Invalid.Deployment.NotFound` (the simulator's answer for a removed deployment).
+        case notFound
+        /// HTTP 400 `Invalid.Deployment.NotExists` (issue 15, item 8).
+        case notExists
+
+        var code: String {
+            switch self {
+            case .notFound: "Invalid.Deployment.NotFound"
+            case .notExists: "Invalid.Deployment.NotExists"
+            }
+        }
+
+        func apply(to simulator: DataWorksSimulator, deploymentId: Int64) async {
+            switch self {
+            case .notFound: await simulator.remove(deploymentId: deploymentId)
+            case .notExists: await simulator.inject(.deploymentNotExists, deploymentId: deploymentId, count: nil)
+            }
+        }
+    }
+
+    @Test(arguments: Deletion.allCases)
+    func aDeletedDeploymentDropsItsSeriesAtOnceAndIsRecheckedRarely(deletion: Deletion) async throws {
         let fleet = Self.readyFleet()
         let simulator = DataWorksSimulator(inMemory: fleet)
         let metrics = APIMetrics()
@@ -29,7 +52,7 @@ import Testing
         )
         let first = await collector.collect(budget: .seconds(30))
         #expect(first.isUp)
-        await simulator.remove(deploymentId: fleet[0].deploymentId)
+        await deletion.apply(to: simulator, deploymentId: fleet[0].deploymentId)
 
         let second = await collector.collect(budget: .seconds(30))
         let gone = try #require(second.deployments.first { $0.key.deploymentId == fleet[0].deploymentId })
@@ -37,18 +60,19 @@ import Testing
         #expect(!gone.fetchSucceeded)
         let kept = try #require(second.deployments.first { $0.key.deploymentId == fleet[1].deploymentId })
         #expect(kept.deployment != nil && kept.fetchSucceeded)
-        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?[deletion.code] == 1)
 
         // Not asked again on the next collection (terminal_refresh, 1 h by default); the other one is.
         let calls = await simulator.requestCounts()["GetDeployment"] ?? 0
         _ = await collector.collect(budget: .seconds(30))
         #expect(await simulator.requestCounts()["GetDeployment"] == calls + 1)
-        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?[deletion.code] == 1)
     }
 
     /// A deployment found by discovery that then answers not-found leaves the watch list at once, even while the
     /// discovery listing fails (the deployments found before are kept then): no series, no further call.
-    @Test func aDiscoveredDeploymentThatIsDeletedLeavesTheWatchList() async throws {
+    @Test(arguments: Deletion.allCases)
+    func aDiscoveredDeploymentThatIsDeletedLeavesTheWatchList(deletion: Deletion) async throws {
         let fleet = Self.readyFleet()
         let simulator = DataWorksSimulator(inMemory: fleet)
         let metrics = APIMetrics()
@@ -71,10 +95,10 @@ import Testing
         #expect(Set(first.deployments.map(\.key.deploymentId)) == Set(fleet.map(\.deploymentId)))
 
         // Deleted while the discovery listing fails: the deployments found before are refreshed one by one.
-        await simulator.remove(deploymentId: fleet[0].deploymentId)
+        await deletion.apply(to: simulator, deploymentId: fleet[0].deploymentId)
         await simulator.injectListFault(.internalError, count: nil)
         let second = await collector.collect(budget: .seconds(30))
-        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?[deletion.code] == 1)
         #expect(second.deployments.map(\.key.deploymentId) == [fleet[1].deploymentId])
 
         // Gone from the watch list: not asked again, no series, while the other one still is.
@@ -82,6 +106,6 @@ import Testing
         let third = await collector.collect(budget: .seconds(30))
         #expect(await simulator.requestCounts()["GetDeployment"] == calls + 1)
         #expect(third.deployments.map(\.key.deploymentId) == [fleet[1].deploymentId])
-        #expect(metrics.current.errors["GetDeployment"]?["Invalid.Deployment.NotFound"] == 1)
+        #expect(metrics.current.errors["GetDeployment"]?[deletion.code] == 1)
     }
 }

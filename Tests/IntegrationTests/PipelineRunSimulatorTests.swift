@@ -30,6 +30,8 @@ import Testing
         func retryScheduled(action: String, reason: String) async {
             retries.withLock { $0.append((action, reason)) }
         }
+
+        func callSkipped(action: String, reason: CallSkipReason) async {}
     }
 
     static func withSimulator(

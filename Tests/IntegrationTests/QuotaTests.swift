@@ -178,6 +178,16 @@ func counter(_ name: String, _ action: String) -> String { "\(name){action=\"\(a
             let third = try await harness.scrape().samples
             #expect(await harness.simulator.requestCounts()["GetDeployment"] == before)
             #expect(third[counter("dataworks_cycle_api_requests", "GetDeployment")] == 0)
+            // The calls the pause held back are counted as skipped, not as requests or errors: every watched
+            // deployment is due (terminal_refresh 0s) and none was sent.
+            let skipped = #"dataworks_api_calls_skipped_total{action="GetDeployment",reason="region_paused"}"#
+            let watched = third.keys.filter { $0.hasPrefix("dataworks_deployment_fetch_success{") }.count
+            #expect(watched > 0)
+            #expect((third[skipped] ?? 0) - (second[skipped] ?? 0) == Double(watched))
+            #expect(
+                third[#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.Resource"}"#]
+                    == second[#"dataworks_api_errors_total{action="GetDeployment",code="Throttling.Resource"}"#]
+            )
             #expect(third["dataworks_up"] == 0)
             #expect(third[series("dataworks_deployment_status", 3_000_001, ",status=\"success\"")] == 1)
             let pauses = harness.logs.text.components(separatedBy: "pausing calls to the region").count - 1

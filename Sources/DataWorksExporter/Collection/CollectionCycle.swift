@@ -80,19 +80,17 @@ struct CollectionCycle: Sendable {
                 paused.insert(region)
             }
         }
-        let discoveries = targets.indices.filter {
-            targets[$0].discovery != nil && !paused.contains(targets[$0].regionId)
-        }
+        let discoveries = targets.indices.filter { targets[$0].discovery != nil }
+        let (heldDiscoveries, sentDiscoveries) = discoveries.partitioned { paused.contains(targets[$0].regionId) }
         _ = await run(
-            jobs: discoveries.map { Job.discover($0) },
+            jobs: sentDiscoveries.map { Job.discover($0) },
             client: client,
             state: &state,
             deadline: deadline,
             now: now
         )
 
-        let groups = targets.enumerated().compactMap { index, target -> Planner.Group? in
-            guard !paused.contains(target.regionId) else { return nil }
+        let groups = targets.enumerated().map { index, target -> Planner.Group in
             let totals = state.listTotals[target.workspace]
             // Deployments the discovery listing just refreshed need no call (unless their details are missing).
             let ids = tracked(index, state).filter { id in
@@ -106,7 +104,15 @@ struct CollectionCycle: Sendable {
                 readyCount: totals?.ready
             )
         }
-        let calls = planner.plan(groups: groups, known: state.records.known, now: now)
+        let (heldGroups, sentGroups) = groups.partitioned { paused.contains($0.workspace.regionId) }
+        // Calls the quota pause holds back are never sent: counted as skipped, not as requests or errors.
+        let held =
+            heldDiscoveries.map { Job.discover($0) }
+            + planner.plan(groups: heldGroups, known: state.records.known, now: now).map { Job.call($0) }
+        for job in held {
+            apiMetrics?.callSkipped(action: job.action, reason: .regionPaused)
+        }
+        let calls = planner.plan(groups: sentGroups, known: state.records.known, now: now)
         let finished = await run(
             jobs: calls.map { Job.call($0) },
             client: client,
@@ -365,7 +371,7 @@ struct CollectionCycle: Sendable {
                     group.cancelAll()
                     // Calls never started: the budget ran out first.
                     for job in queue {
-                        await apiMetrics?.callSkipped(action: job.action, reason: .budget)
+                        apiMetrics?.callSkipped(action: job.action, reason: .budget)
                     }
                     return
                 }
@@ -624,6 +630,9 @@ final class RequestCounter: APIRequestObserver {
     }
 
     func retryScheduled(action: String, reason: String) {}
+
+    /// Skipped calls are not requests: nothing to count here (``APIMetrics`` counts them).
+    func callSkipped(action: String, reason: CallSkipReason) {}
 }
 
 extension Duration {
@@ -631,5 +640,17 @@ extension Duration {
     var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+extension Sequence {
+    /// The elements for which `isIncluded` holds and the others, each in their original order.
+    fileprivate func partitioned(by isIncluded: (Element) -> Bool) -> (included: [Element], excluded: [Element]) {
+        var included: [Element] = []
+        var excluded: [Element] = []
+        for element in self {
+            if isIncluded(element) { included.append(element) } else { excluded.append(element) }
+        }
+        return (included, excluded)
     }
 }
