@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlClient
 import DataWorksSimulator
 import Foundation
@@ -87,6 +88,35 @@ import Testing
         #expect(!after.text.contains(#"deployment_id="3000002""#), "\(after.text)")
         #expect(after.text.contains(#"deployment_id="3000001""#))
         #expect(try #require(after.samples[#"dataworks_api_requests_total{action="GetDeployment"}"#]) >= requests)
+
+        // Issue 15, item 10: an empty file, or one without targets (as a configuration manager leaves it half-way),
+        // is refused: the metric says 0, 3000001 stays served, the log names the reason. A good reload between the
+        // two sets the metric back to 1, so that the second refusal is seen on its own.
+        let noTargets = "the configuration has no targets"
+        for (refusals, text) in ["", "targets: []\n"].enumerated() {
+            if refusals > 0 {
+                try config.write(ids: [Fixtures.success.deploymentId])
+                exporter.send(SIGHUP)
+                try await eventually(
+                    "dataworks_exporter_config_last_reload_successful 1 before \(text.debugDescription)"
+                ) {
+                    try await Self.scrape(client, exporter.url).samples[ReloadTests.reloadSuccessful] == 1
+                }
+            }
+            try config.write(text)
+            exporter.send(SIGHUP)
+            try await eventually("dataworks_exporter_config_last_reload_successful 0 for \(text.debugDescription)") {
+                try await Self.scrape(client, exporter.url).samples[ReloadTests.reloadSuccessful] == 0
+            }
+            let kept = try await Self.scrape(client, exporter.url)
+            #expect(
+                kept.samples[series("dataworks_deployment_fetch_success", Fixtures.success.deploymentId)] == 1,
+                "\(text.debugDescription): \(kept.text)"
+            )
+            try await eventually("the log names the reason for \(text.debugDescription)") {
+                exporter.child.standardErrorText.components(separatedBy: noTargets).count - 1 == refusals + 1
+            }
+        }
 
         let (status, log) = await exporter.stop()
         #expect(status == 0, "\(log)")
