@@ -200,6 +200,20 @@ struct ExporterProcess {
         return (outcome.status, outcome.errorOutput)
     }
 
+    /// Waits up to `limit` for the process to exit; when it has not, kills it (SIGKILL) so that the test ends.
+    /// `exited` says whether it exited by itself in time.
+    func waitForExit(within limit: Duration) async -> (exited: Bool, status: Int32, log: String) {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: limit)
+        while isRunning && clock.now < end {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let exited = !isRunning
+        if !exited { send(SIGKILL) }
+        let (status, log) = await waitForExit()
+        return (exited, status, log)
+    }
+
     /// Sends SIGTERM, waits, and returns the exit status and everything the process logged.
     func stop() async -> (status: Int32, log: String) {
         child.send(SIGTERM)

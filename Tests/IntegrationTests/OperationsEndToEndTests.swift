@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlClient
 import DataWorksSimulator
 import Foundation
@@ -88,6 +89,35 @@ import Testing
         #expect(after.text.contains(#"deployment_id="3000001""#))
         #expect(try #require(after.samples[#"dataworks_api_requests_total{action="GetDeployment"}"#]) >= requests)
 
+        // Issue 15, item 10: an empty file, or one without targets (as a configuration manager leaves it half-way),
+        // is refused: the metric says 0, 3000001 stays served, the log names the reason. A good reload between the
+        // two sets the metric back to 1, so that the second refusal is seen on its own.
+        let noTargets = "the configuration has no targets"
+        for (refusals, text) in ["", "targets: []\n"].enumerated() {
+            if refusals > 0 {
+                try config.write(ids: [Fixtures.success.deploymentId])
+                exporter.send(SIGHUP)
+                try await eventually(
+                    "dataworks_exporter_config_last_reload_successful 1 before \(text.debugDescription)"
+                ) {
+                    try await Self.scrape(client, exporter.url).samples[ReloadTests.reloadSuccessful] == 1
+                }
+            }
+            try config.write(text)
+            exporter.send(SIGHUP)
+            try await eventually("dataworks_exporter_config_last_reload_successful 0 for \(text.debugDescription)") {
+                try await Self.scrape(client, exporter.url).samples[ReloadTests.reloadSuccessful] == 0
+            }
+            let kept = try await Self.scrape(client, exporter.url)
+            #expect(
+                kept.samples[series("dataworks_deployment_fetch_success", Fixtures.success.deploymentId)] == 1,
+                "\(text.debugDescription): \(kept.text)"
+            )
+            try await eventually("the log names the reason for \(text.debugDescription)") {
+                exporter.child.standardErrorText.components(separatedBy: noTargets).count - 1 == refusals + 1
+            }
+        }
+
         let (status, log) = await exporter.stop()
         #expect(status == 0, "\(log)")
         #expect(log.contains("configuration reload failed"))
@@ -95,7 +125,8 @@ import Testing
         await simulator.stop()
     }
 
-    /// SIGTERM while a scrape waits for a slow API answer: the scrape completes with 200, the process exits 0.
+    /// SIGTERM while a scrape waits for a slow API answer: the scrape completes with 200, the process exits 0 as soon
+    /// as it is answered (issue 15, item 11), not when the 600 s grace period ends; the 20 s bound is no speed figure.
     @Test func sigtermLetsTheScrapeInFlightFinish() async throws {
         let simulator = try DataWorksSimulator(deployments: Fixtures.all)
         let config = try ConfigFile(endpoint: simulator.endpoint, ids: [Fixtures.failure.deploymentId])
@@ -103,7 +134,7 @@ import Testing
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
         let exporter = try await ExporterProcess.start(
-            ["--config.file", config.file.path],
+            ["--config.file", config.file.path, "--web.shutdown-grace-period", "600"],
             environment: Self.environment
         )
 
@@ -124,7 +155,8 @@ import Testing
         #expect(answer.status == 200)
         #expect(answer.samples["dataworks_up"] == 1, "\(answer.text)")
         #expect(answer.text.contains(#"deployment_id="3000002",status="failure"} 1"#))
-        let (status, log) = await exporter.waitForExit()
+        let (exited, status, log) = await exporter.waitForExit(within: .seconds(20))
+        #expect(exited, "still running 20 s after the scrape in flight was answered (grace period 600 s): \(log)")
         #expect(status == 0, "\(log)")
         #expect(log.contains("signal=SIGTERM"))
         #expect(log.contains("msg=stopped"))

@@ -65,4 +65,28 @@ import Testing
         #expect(await simulator.requestCounts()["GetDeployment"] == 1)
         await simulator.stop()
     }
+
+    /// Issue 15, item 11: with nothing in flight, SIGTERM ends the process at once, not after the grace period. The
+    /// 20 s bound is no speed figure: it only tells "exited when nothing was left" from "waited the 600 s".
+    @Test func sigtermWithNothingInFlightExitsWithoutWaitingForTheGracePeriod() async throws {
+        let simulator = try DataWorksSimulator(deployments: Fixtures.all)
+        let config = try OperationsEndToEndTests.ConfigFile(
+            endpoint: simulator.endpoint,
+            ids: [Fixtures.failure.deploymentId]
+        )
+        defer { config.remove() }
+        let client = try CurlHTTPClient()
+        defer { client.shutdown() }
+        let exporter = try await ExporterProcess.start(
+            ["--config.file", config.file.path, "--web.shutdown-grace-period", "600"],
+            environment: OperationsEndToEndTests.environment
+        )
+        let answer = try await OperationsEndToEndTests.scrape(client, exporter.url)
+        #expect(answer.status == 200)
+        exporter.send(SIGTERM)
+        let (exited, status, log) = await exporter.waitForExit(within: .seconds(20))
+        #expect(exited, "still running 20 s after SIGTERM with nothing in flight (grace period 600 s): \(log)")
+        #expect(status == 0, "\(log)")
+        await simulator.stop()
+    }
 }
