@@ -44,19 +44,27 @@ import Testing
         return socket.receive(upTo: 64) == [] ? Date().timeIntervalSince(start) : nil
     }
 
-    /// Server-side sockets of `port` that are still open (ESTABLISHED or CLOSE_WAIT in `/proc/net/tcp*`).
-    static func openServerSockets(port: Int) -> Int {
+    /// File descriptors of this process that are connections accepted on `port`: the sockets of `/proc/self/fd`
+    /// whose inode `/proc/net/tcp*` lists with local port `port`, in any state but LISTEN. Other tests of the process
+    /// open and close descriptors meanwhile, so the process' whole count would not be a level to come back to.
+    static func openConnectionDescriptors(port: Int) -> Int {
         let hexPort = String(format: ":%04X", port)
-        var count = 0
+        var inodes: Set<Substring> = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
-                guard fields.count > 3, fields[1].hasSuffix(hexPort) else { continue }
-                if fields[3] == "01" || fields[3] == "08" { count += 1 }
+                guard fields.count > 9, fields[1].hasSuffix(hexPort), fields[3] != "0A" else { continue }
+                inodes.insert(fields[9])
             }
         }
-        return count
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return descriptors.filter { name in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name),
+                target.hasPrefix("socket:["), target.hasSuffix("]")
+            else { return false }
+            return inodes.contains(target.dropFirst("socket:[".count).dropLast())
+        }.count
     }
 
     @Test func tricklingAndSilentClientsAreClosedWithinTheLimitWhileScrapesGoOn() async throws {
@@ -88,6 +96,11 @@ import Testing
                     }
                     return statuses
                 }
+                // While the clients hold their connections, the server holds a descriptor for each: what the
+                // count below must see come back to 0.
+                try await Task.sleep(for: .seconds(1))
+                let held = Self.openConnectionDescriptors(port: port)
+                #expect(held > 0, "no descriptor of an accepted connection seen while 40 clients are connected")
                 var closedAfter: [Double?] = []
                 for try await result in group {
                     closedAfter += result
@@ -102,11 +115,12 @@ import Testing
         }
         #expect(!scrapeStatuses.isEmpty)
         #expect(scrapeStatuses.allSatisfy { $0 == 200 }, "\(scrapeStatuses)")
-        // Every server-side socket is released (the scrape client has shut down its keep-alive connection).
-        var open = Self.openServerSockets(port: port)
+        // Every descriptor of an accepted connection is closed (the scrape client has shut down its keep-alive
+        // connection, whose client side is this process' too but not on the server's port as local port).
+        var open = Self.openConnectionDescriptors(port: port)
         for _ in 0..<50 where open > 0 {
             try await Task.sleep(for: .milliseconds(100))
-            open = Self.openServerSockets(port: port)
+            open = Self.openConnectionDescriptors(port: port)
         }
         #expect(open == 0)
         await server.stop()
