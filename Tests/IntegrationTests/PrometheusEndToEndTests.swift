@@ -259,13 +259,17 @@ import Testing
             packages: zip(releasePackageIds, [20_000, 20_000, 40_000, 40_000] as [Int64]).enumerated().map {
                 index,
                 release in
-                History.package(
+                var package = History.package(
                     release.0,
                     [(1_200_001, 1), (1_200_002, 1)],
                     created: now - minute,
                     delay: minute + release.1,
                     index.isMultiple(of: 2) ? .success : .failure(message: "boom \(release.0)")
                 )
+                // A check that holds the first success (CheckingStatus 8): the Deployments dashboard's Check column
+                // and Checking stat have a package to show.
+                if index == 0 { package.check = .staysChecking }
+                return package
             }
         )
     }
