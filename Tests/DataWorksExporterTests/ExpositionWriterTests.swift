@@ -2,6 +2,18 @@ import DataWorksExporter
 import Testing
 
 struct ExpositionWriterTests {
+    /// A label set built from another's names with other values equals the one built from the pairs, escaping
+    /// included, and refuses another number of values.
+    @Test func labelsWithValuesOfATemplateEqualThoseBuiltFromPairs() throws {
+        let template = try Labels([("region_id", ""), ("project", ""), ("deployment_id", "")])
+        let values = ["cn-zhangjiakou", "dw \"demo\"\nline", "3000001"]
+        let built = try Labels(zip(["region_id", "project", "deployment_id"], values).map { ($0, $1) })
+        #expect(try template.withValues(values) == built)
+        #expect(try template.withValues(values).adding("status", "ready") == built.adding("status", "ready"))
+        let error = #expect(throws: ExpositionError.self) { try template.withValues(["a", "b"]) }
+        #expect(error?.code == .labelCountMismatch)
+    }
+
     @Test func contentType() {
         #expect(ExpositionWriter.contentType == "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -17,6 +17,7 @@ public struct ExpositionError: Error, Hashable, Sendable, CustomStringConvertibl
             case typeMismatch
             case invalidBuckets
             case finished
+            case labelCountMismatch
         }
 
         private let base: Base
@@ -46,6 +47,8 @@ public struct ExpositionError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let invalidBuckets = Code(.invalidBuckets)
         /// Something was written after ``ExpositionWriter/finish()``.
         public static let finished = Code(.finished)
+        /// ``Labels/withValues(_:)`` got another number of values than the label set has names.
+        public static let labelCountMismatch = Code(.labelCountMismatch)
 
         /// The code's name, e.g. `invalidLabelName`.
         public var description: String { base.rawValue }

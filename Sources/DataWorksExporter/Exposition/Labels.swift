@@ -39,6 +39,36 @@ public struct Labels: Sendable, Hashable {
     /// The number of labels.
     public var count: Int { names.count }
 
+    /// A label set with this one's names, in their order, and `values` for them: the names were validated when
+    /// this set was built, and their array is shared, not copied (the identity labels of 100,000 deployments hold
+    /// one array of names, not 100,000).
+    ///
+    /// - Parameter values: One value per name, in order; any strings.
+    /// - Returns: The label set.
+    /// - Throws: ``ExpositionError`` with code `labelCountMismatch` when `values` has another count than ``count``.
+    public func withValues(_ values: [String]) throws(ExpositionError) -> Labels {
+        guard values.count == names.count else {
+            throw ExpositionError(
+                code: .labelCountMismatch,
+                subject: names.joined(separator: ","),
+                message: "\(values.count) label values for the \(names.count) labels \(names.joined(separator: ", "))"
+            )
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(zip(names, values).reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
+        for (name, value) in zip(names, values) {
+            if !bytes.isEmpty {
+                bytes.append(UInt8(ascii: ","))
+            }
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(UInt8(ascii: "="))
+            bytes.append(UInt8(ascii: "\""))
+            Self.appendEscapedValue(value, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        return Labels(names: names, rendered: bytes)
+    }
+
     /// Returns this label set with one more label at the end.
     ///
     /// - Parameters:

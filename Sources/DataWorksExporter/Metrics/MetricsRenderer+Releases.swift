@@ -68,7 +68,7 @@ extension MetricsRenderer {
     /// `DeployedItems[].Status`, all statuses pre-set) and `dataworks_deployment_checking_status` (1 for the package's
     /// `CheckingStatus`, 0 for the others; only packages that have one).
     func writeShipped(
-        _ samples: [(Labels, DeploymentSample)],
+        _ samples: some Sequence<(Labels, DeploymentSample)>,
         into writer: inout ExpositionWriter
     ) throws(ExpositionError) {
         try writer.family(
