@@ -273,9 +273,106 @@ def merged_table(title, description, targets, columns, hidden=(), units=(), stat
     return panel.cell_height(common.TableCellHeight.SM)
 
 
+# DeployedItems statuses that mean a file of the package did not ship (dataworks_deployment_items{status}).
+FAILED_FILES = "error|deploy_error|reject"
+
+
+def deployed_files(statuses=None):
+    """The files of each deployment (dataworks_deployment_items summed over statuses), only `statuses` if given."""
+    selector = DEP if statuses is None else f'{DEP}, status=~"{statuses}"'
+    return f"sum by ({ID}) (max by ({ID}, status) (dataworks_deployment_items{{{selector}}}))"
+
+
+def by_person(label, only=None):
+    """Watched deployments per `label` (creator or executor: Alibaba Cloud user IDs), as label `person`, only those
+    matching the deployment-level selector `only` if given; executor is empty until a package is executed."""
+    info = f'label_replace(dataworks_deployment_info{{{DEP}, {label}!=""}}, "person", "$1", "{label}", "(.*)")'
+    people = f"max by ({ID}, person) ({info})"
+    if only is not None:
+        people = f"{people} and on ({ID}) ({only})"
+    return f"count by (person) ({people})"
+
+
+def shipped_row():
+    """What the packages shipped and who released them (issue 14, item 4): checks, files by status, people."""
+    people = merged_table(
+        "By creator",
+        "Watched deployments per creator (CreatorId, an Alibaba Cloud user ID), how many of them failed, and how "
+        "many each person executed (HandlerId).",
+        [
+            query(by_person("creator"), ref="A", instant=True, table_format=True),
+            query(by_person("creator", status_selector("failure")), ref="B", instant=True, table_format=True),
+            query(by_person("executor"), ref="C", instant=True, table_format=True),
+        ],
+        [("person", "Person"), ("Value #A", "Created"), ("Value #B", "Failed"), ("Value #C", "Executed")],
+        sort_by="Created",
+    )
+    return (
+        "What shipped and who",
+        [
+            (
+                stat_panel(
+                    "Check failed",
+                    "Deployments whose CheckingStatus is check_failed: a check (code review, smoke test, extension) "
+                    "stopped the package before it could be released.",
+                    f'count(max by ({ID}) (dataworks_deployment_checking_status{{{DEP}, status="check_failed"}}) '
+                    "== 1) or vector(0)",
+                    steps=GREEN_RED_AT_ONE,
+                ),
+                4,
+                8,
+            ),
+            (
+                stat_panel(
+                    "Checking",
+                    "Deployments whose CheckingStatus is checking: a check still runs on the package.",
+                    f'count(max by ({ID}) (dataworks_deployment_checking_status{{{DEP}, status="checking"}}) '
+                    "== 1) or vector(0)",
+                ),
+                4,
+                8,
+            ),
+            (
+                stat_panel(
+                    "Files failed",
+                    "Files (DeployedItems) of the watched deployments whose status is error, deploy_error or reject.",
+                    f'sum(max by ({ID}, status) (dataworks_deployment_items{{{DEP}, status=~"{FAILED_FILES}"}})) '
+                    "or vector(0)",
+                    steps=GREEN_RED_AT_ONE,
+                ),
+                4,
+                8,
+            ),
+            (people, 12, 8),
+            (
+                timeseries_panel(
+                    "Deployed files by status",
+                    "The files of the watched deployments (dataworks_deployment_items: DeployedItems of their "
+                    "GetDeployment answers) by status, each deployment once however many exporters watch it.",
+                    [
+                        (
+                            f"sum by (status) (max by ({ID}, status) (dataworks_deployment_items{{{DEP}}}))",
+                            "{{status}}",
+                        )
+                    ],
+                    red="error|deploy_error|reject",
+                    stack=True,
+                ),
+                24,
+                8,
+            ),
+        ],
+    )
+
+
 def deployments():
     table_targets = [
-        query(f"max by ({ID}, name, to_environment) (dataworks_deployment_info{{{DEP}}})", ref="A", instant=True, table_format=True),
+        query(
+            f"max by ({ID}, name, to_environment, creator, executor) (dataworks_deployment_info{{{DEP}}})",
+            ref="A",
+            instant=True,
+            table_format=True,
+        ),
         query(f"max by ({ID}, status) (dataworks_deployment_status{{{DEP}}} == 1)", ref="B", instant=True, table_format=True),
         query(
             f"max by ({ID}) (dataworks_deployment_execution_latency_seconds{{{DEP}}})",
@@ -290,12 +387,22 @@ def deployments():
             instant=True,
             table_format=True,
         ),
+        query(
+            renamed(f"dataworks_deployment_checking_status{{{DEP}}} == 1", "check", "status", ID),
+            ref="F",
+            instant=True,
+            table_format=True,
+        ),
+        query(deployed_files(), ref="G", instant=True, table_format=True),
+        query(deployed_files(FAILED_FILES), ref="H", instant=True, table_format=True),
     ]
     status_colors = {"failure": "red", "ready": "orange", "success": "green", "rejected": "purple", "unknown": "gray"}
     deployments_table = merged_table(
         "Deployments",
         "Every watched deployment: status, target environment, the failure reason of a failed one (ErrorMessage), "
-        "execution latency (ExecuteTime − CreateTime) and age since CreateTime.",
+        "who created it (CreatorId) and who executed it (HandlerId), its check (CheckingStatus, empty once passed), "
+        "its files (DeployedItems) and how many of them failed, execution latency (ExecuteTime − CreateTime) and age "
+        "since CreateTime.",
         table_targets,
         [
             ("name", "Name"),
@@ -305,10 +412,15 @@ def deployments():
             ("to_environment", "Target"),
             ("status", "Status"),
             ("error_message", "Failure reason"),
+            ("creator", "Creator"),
+            ("executor", "Executor"),
+            ("check", "Check"),
+            ("Value #G", "Files"),
+            ("Value #H", "Files failed"),
             ("Value #C", "Execution latency"),
             ("Value #D", "Age"),
         ],
-        hidden=["Value #A", "Value #B", "Value #E"],
+        hidden=["Value #A", "Value #B", "Value #E", "Value #F"],
         units=[("Execution latency", "s"), ("Age", "s")],
         status_colors=status_colors,
         sort_by="Age",
@@ -486,6 +598,7 @@ def deployments():
                 ),
             ],
         ),
+        shipped_row(),
         quota_row(),
     ]
     return dashboard(

@@ -128,7 +128,7 @@ import Testing
             "dataworks_deployment_create_timestamp_seconds", "dataworks_api_request_duration_seconds_bucket",
             "dataworks_scrape_timeout_seconds", "dataworks_deployment_last_fetch_success_timestamp_seconds",
             "dataworks_deployment_error_info", "dataworks_api_region_paused", "dataworks_api_rate_limit_per_second",
-            "dataworks_cycle_api_requests",
+            "dataworks_cycle_api_requests", "dataworks_deployment_items", "dataworks_deployment_checking_status",
         ] {
             #expect(all.contains(metric), "no panel shows \(metric)")
         }
@@ -139,6 +139,13 @@ import Testing
         let tableExpressions = (table["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
         #expect(tableExpressions.contains { $0.contains("dataworks_deployment_error_info") })
         #expect(String(describing: table["transformations"] ?? "").contains("Failure reason"))
+        // What shipped and who (issue 14, item 4): the creator, executor, check and files are columns too.
+        let organized = String(describing: table["transformations"] ?? "")
+        for column in ["Creator", "Executor", "Check", "Files", "Files failed"] {
+            #expect(organized.contains("\"\(column)\""), "no column \(column) in the deployments table")
+        }
+        #expect(tableExpressions.contains { $0.contains("creator, executor") })
+        #expect(titles.contains("By creator") && titles.contains("Deployed files by status"))
         // Status changes are annotations.
         let annotations = (dashboard["annotations"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
         #expect(annotations.contains { ($0["expr"] as? String)?.contains("dataworks_deployment_status") == true })

@@ -108,11 +108,6 @@ import Testing
         return result
     }
 
-    /// Families that a dashboard or rule may use before the exporter emits them (none today: every family of issues
-    /// 12 and 14 is emitted). A dashboard query that needs one of these, absent from the exporter's output, is not
-    /// asked and is listed instead; every other query must answer.
-    static let pendingFamilyPrefixes: [String] = []
-
     /// The sample names of an exposition (`name{labels} value` or `name value` lines).
     static func sampleNames(_ exposition: String) -> Set<String> {
         Set(
@@ -259,13 +254,17 @@ import Testing
             packages: zip(releasePackageIds, [20_000, 20_000, 40_000, 40_000] as [Int64]).enumerated().map {
                 index,
                 release in
-                History.package(
+                var package = History.package(
                     release.0,
                     [(1_200_001, 1), (1_200_002, 1)],
                     created: now - minute,
                     delay: minute + release.1,
                     index.isMultiple(of: 2) ? .success : .failure(message: "boom \(release.0)")
                 )
+                // A check that holds the first success (CheckingStatus 8): the Deployments dashboard's Check column
+                // and Checking stat have a package to show.
+                if index == 0 { package.check = .staysChecking }
+                return package
             }
         )
     }
@@ -402,8 +401,8 @@ import Testing
 
         // 3. Every query of every dashboard returns at least one series, and what "All" selects (each variable's
         // values as Prometheus answers its query, as Grafana expands them) answers exactly what the exporter's own
-        // job and instance answer: the other jobs change nothing. Queries that need a family the exporter does not
-        // emit yet (pendingFamilyPrefixes) are listed, not asked.
+        // job and instance answer: the other jobs change nothing. Every family a query needs (through the recording
+        // rules) is in the exporter's output.
         let exposition = try await client.send(
             HTTPRequest(method: "GET", url: "http://127.0.0.1:\(exporterPort)/metrics")
         )
@@ -426,37 +425,17 @@ import Testing
                 return "\(labels) \(series["value"] as? [Any] ?? [])"
             }.sorted()
         }
-        func pending(_ missing: Set<String>) -> Bool {
-            !missing.isEmpty && missing.allSatisfy { name in pendingFamilyPrefixes.contains { name.hasPrefix($0) } }
-        }
         var asked = 0
-        var notYet: [String] = []
         for name in try dashboardNames() {
             let dashboard = try loadDashboard(name)
-            let variables = try await allValues(prometheus: prometheus, dashboard: dashboard, client: client) {
-                selector in
-                let missing = try missingNames(of: selector, exported: exported, rules: rules)
-                return pending(missing) ? missing : nil
-            }
-            let everything: [String: String]
-            switch variables {
-            case .values(let values):
-                everything = values
-                #expect(everything.count == 3, "\(name): \(everything)")
-            case .notYetExported(let variable, let missing):
-                let count = try dashboardQueries(name, substituting: single).count
-                notYet.append("\(name): all \(count) queries (variable \(variable) needs \(missing.sorted()))")
-                continue
-            }
+            let everything = try await allValues(prometheus: prometheus, dashboard: dashboard, client: client)
+            #expect(everything.count == 3, "\(name): \(everything)")
             for (allExpr, singleExpr) in zip(
                 try dashboardQueries(name, substituting: everything),
                 try dashboardQueries(name, substituting: single)
             ) {
                 let missing = try missingNames(of: singleExpr, exported: exported, rules: rules)
-                if pending(missing) {
-                    notYet.append("\(name): \(singleExpr) (needs \(missing.sorted()))")
-                    continue
-                }
+                #expect(missing.isEmpty, "\(name): \(singleExpr) needs \(missing.sorted()), not exported")
                 asked += 1
                 let allAnswer = try await answer(allExpr)
                 #expect(!allAnswer.isEmpty, "\(name): no series for \(allExpr)")
@@ -469,34 +448,15 @@ import Testing
             }
         }
         #expect(asked >= 40, "\(asked) queries asked")
-        if !notYet.isEmpty {
-            let report =
-                "Dashboard queries not asked: the exporter does not emit their families yet (issues 12 and 14):\n"
-                + notYet.joined(separator: "\n")
-            print(report)
-            withKnownIssue("families not emitted yet; empty pendingFamilyPrefixes once they are") {
-                Issue.record(Comment(rawValue: report))
-            }
-        }
-    }
-
-    /// What a dashboard's variables resolve to at "All", or the first variable whose query needs a family that is
-    /// not exported yet.
-    enum VariableValues {
-        case values([String: String])
-        case notYetExported(variable: String, missing: Set<String>)
     }
 
     /// What Grafana substitutes for each variable left at "All": its `allValue` if it has one, else the regex
     /// alternation of every value its `label_values(selector, label)` query returns, variables before it substituted.
-    ///
-    /// - Parameter notYetExported: The missing families of a variable's selector when they are pending, else nil.
     static func allValues(
         prometheus: PrometheusProcess,
         dashboard: [String: Any],
-        client: CurlHTTPClient,
-        notYetExported: (String) throws -> Set<String>?
-    ) async throws -> VariableValues {
+        client: CurlHTTPClient
+    ) async throws -> [String: String] {
         let variables = ((dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]]) ?? []
         var result: [String: String] = [:]
         let labelValues = try Regex(#"^label_values\((.*), (\w+)\)$"#)
@@ -514,9 +474,6 @@ import Testing
                 selector = selector.replacingOccurrences(of: "$" + variable, with: value)
             }
             let label = String(try #require(match.output[2].substring))
-            if let missing = try notYetExported(selector) {
-                return .notYetExported(variable: name, missing: missing)
-            }
             let answer = try await prometheus.get(
                 "/api/v1/label/\(label)/values?match[]=" + PrometheusProcess.encode(selector),
                 client: client
@@ -529,7 +486,7 @@ import Testing
             }
             result[name] = escaped.count == 1 ? escaped[0] : "(" + escaped.joined(separator: "|") + ")"
         }
-        return .values(result)
+        return result
     }
 }
 
