@@ -51,7 +51,10 @@ import Testing
         let hexPort = String(format: ":%04X", port)
         var inodes: Set<Substring> = []
         for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            // Read to the end: these files report a size of 0, and `String(contentsOfFile:)` then returns only
+            // their first page (about 4 KB, 30 sockets), so a busy machine's entries for `port` were missed.
+            guard let handle = FileHandle(forReadingAtPath: file), let data = try? handle.readToEnd() else { continue }
+            let text = String(decoding: data, as: UTF8.self)
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 9, fields[1].hasSuffix(hexPort), fields[3] != "0A" else { continue }
