@@ -36,7 +36,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // glibc's malloc.h (mallopt), which the Glibc module leaves out: for DataWorksExporter's MallocTuning only.
+        // glibc's malloc.h (mallopt), which the Glibc module leaves out: for HTTPServer's MallocTuning only.
         .systemLibrary(name: "CMalloc"),
         // Typed wrappers for libcurl's variadic C calls (curl_easy_setopt, ...), for CurlClient.
         .target(name: "CExporterShims", dependencies: ["CCurl"]),
@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "CurlClient", dependencies: ["CExporterShims", "CCurl", "HTTPHeaders", "LockedValue"]),
         .target(
             name: "HTTPServer",
-            dependencies: ["CServerShims", "CMicroHTTPD", "CZlib", "HTTPHeaders", "LockedValue"]
+            dependencies: ["CServerShims", "CMicroHTTPD", "CZlib", "CMalloc", "HTTPHeaders", "LockedValue"]
         ),
 
         // DataWorks OpenAPI: endpoints, credentials, signing, decoding, the client. Knows nothing of Prometheus.
@@ -75,7 +75,6 @@ let package = Package(
         .target(
             name: "DataWorksExporter",
             dependencies: [
-                "CMalloc",
                 "CurlClient",
                 "DataWorksAPI",
                 "HTTPServer",
@@ -91,6 +90,7 @@ let package = Package(
                 "CurlClient",
                 "DataWorksExporter",
                 "DataWorksSimulator",
+                "HTTPServer",
                 "LockedValue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

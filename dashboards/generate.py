@@ -95,7 +95,9 @@ def value_texts(texts):
     ]
 
 
-def stat_panel(title, description, expr, unit="none", steps=None, texts=None):
+def stat_panel(title, description, expr, unit="none", steps=None, texts=None, decimals=None, no_value=None):
+    """A single-value panel of an instant query; `decimals` for counts (0: `increase()` extrapolates, 16.07 is 16),
+    `no_value` the text shown when the query has no answer."""
     panel = (
         stat.Panel()
         .title(title)
@@ -112,6 +114,10 @@ def stat_panel(title, description, expr, unit="none", steps=None, texts=None):
     )
     if texts:
         panel = panel.mappings(value_texts(texts))
+    if decimals is not None:
+        panel = panel.decimals(decimals)
+    if no_value is not None:
+        panel = panel.no_value(no_value)
     return panel
 
 
@@ -1218,6 +1224,7 @@ def releases():
                         "Delivered",
                         "Releases into production that succeeded over the last day, every workspace and kind.",
                         f"{releases_of('success')} or vector(0)",
+                        decimals=0,
                     ),
                     6,
                     4,
@@ -1228,6 +1235,7 @@ def releases():
                         "Releases into production that failed over the last day (status failure or fail).",
                         f"{releases_of('failure|fail')} or vector(0)",
                         steps=GREEN_RED_AT_ONE,
+                        decimals=0,
                     ),
                     6,
                     4,
@@ -1236,9 +1244,11 @@ def releases():
                     stat_panel(
                         "Change failure rate",
                         "Failed / (delivered + failed) releases into production over the last day; the "
-                        "DataWorksReleaseChangeFailureRateHigh alert fires per workspace over 20 %.",
-                        f"{releases_of('failure|fail')} / {releases_of('success|failure|fail')}",
+                        "DataWorksReleaseChangeFailureRateHigh alert fires per workspace over 20 %; no value on a "
+                        "day without any.",
+                        f"{releases_of('failure|fail')} / ({releases_of('success|failure|fail')} > 0)",
                         unit="percentunit",
+                        no_value="no releases",
                         steps=[("green", None), ("orange", 0.1), ("red", 0.2)],
                     ),
                     6,
@@ -1250,6 +1260,7 @@ def releases():
                         "Releases into production stopped by a person over the last day: they count neither as "
                         "delivered nor as failed.",
                         f"{releases_of('rejected|cancel|termination')} or vector(0)",
+                        decimals=0,
                     ),
                     6,
                     4,

@@ -108,12 +108,28 @@ public struct SimulatedReleaseHistory: Sendable, Hashable {
         "The table does not exist in the production project.",
     ]
 
-    /// The demo's history around `now`: one hour of past releases and 24 hours of releases to come, a change about
+    /// The demo's history around `now`: 30 to 90 minutes of past releases and 24 hours of releases to come, a change about
     /// every 90 s and a pipeline run about every 150 s, so every release figure has data after a few minutes.
     ///
     /// - Parameter now: The current time in epoch milliseconds.
+    ///
+    /// The history starts half an hour before `now`'s clock hour (30 to 90 minutes of past releases), with a seed and
+    /// DeploymentIds of that hour's own: a demo restarted within the same hour rebuilds the same history (the same
+    /// packages at the same times, with the same outcomes), so its Prometheus sees the same releases again and the
+    /// restarted exporter does not count again those that finished before it started; a demo started in another hour
+    /// has another history, under other DeploymentIds.
     public static func demo(now: Int64) -> SimulatedReleaseHistory {
-        generate(Plan(start: now - 3_600_000, end: now + 24 * 3_600_000))
+        let hour: Int64 = 3_600_000
+        let slot = now / hour
+        let start = slot * hour - hour / 2
+        return generate(
+            Plan(
+                start: start,
+                end: start + 26 * hour,
+                firstDeploymentId: 3_100_001 + slot % 40 * 20_000,
+                seed: 14 &+ UInt64(truncatingIfNeeded: slot)
+            )
+        )
     }
 
     /// Generates the history of `plan`.

@@ -5,6 +5,7 @@ import DataWorksExporter
 import DataWorksSimulator
 import Dispatch
 import Foundation
+import HTTPServer
 import LockedValue
 import Logging
 

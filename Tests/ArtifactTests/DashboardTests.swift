@@ -241,5 +241,17 @@ import Testing
         ] {
             #expect(titles.contains(title), "missing panel \(title)")
         }
+        // A ratio is no value, not NaN (0 / 0), on a day without releases; counts show whole numbers (increase()
+        // extrapolates: 16.07 releases are 16).
+        for panel in Self.panels(dashboard) where panel["type"] as? String == "stat" {
+            let expr = (panel["targets"] as? [[String: Any]])?.first?["expr"] as? String ?? ""
+            let defaults = (panel["fieldConfig"] as? [String: Any])?["defaults"] as? [String: Any] ?? [:]
+            if expr.contains(" / ") {
+                #expect(expr.hasSuffix("> 0)"), "a ratio without a guarded denominator: \(expr)")
+                #expect(defaults["noValue"] as? String != nil, "\(panel["title"] ?? "")")
+            } else {
+                #expect(defaults["decimals"] as? Int == 0, "\(panel["title"] ?? "")")
+            }
+        }
     }
 }

@@ -159,6 +159,10 @@ import Testing
         #expect(has("dataworks_pipeline_run_last_fetch_success_timestamp_seconds{", [gate]))
         #expect(has("dataworks_api_requests_total{", ["action=\"ListCrossProjectPipelineRuns\""]))
         #expect(has("dataworks_api_requests_total{", ["action=\"GetPipelineRun\"", "} 0"]))
+        // The release analytics' zero series are those of the kinds this workspace has: no deployment packages.
+        #expect(has("dataworks_releases_total{", [identity, "kind=\"pipeline_run\""]))
+        #expect(has("dataworks_releases_total{", [identity, "kind=\"cross_project\""]))
+        #expect(!has("dataworks_release", ["kind=\"deployment\""]), "a 2024-05-18 target has no deployment series")
         if let promtool = Promtool.path {
             let check = try await Promtool.checkMetrics(Array(body.utf8), promtool: promtool)
             #expect(check.status == 0, "\(check.output)")

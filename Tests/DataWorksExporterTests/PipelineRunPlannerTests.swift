@@ -161,6 +161,29 @@ import Testing
         #expect(records.newlyFinal.isEmpty)
     }
 
+    /// What a scrape joining a collection in flight shows of a run: the sample after a failed refresh, without
+    /// changing (or copying) the records; the last good values go after `max_stale` of failures.
+    @Test func theFailedSampleLeavesTheRecordsAsTheyAre() {
+        var records = PipelineRunRecords()
+        records.update(
+            key("r"),
+            with: PipelineRunSummary(PipelineRun(id: "r", status: .running, createTime: 1)),
+            now: 0
+        )
+        let fresh = records.failedSample(key("r"), maxStale: 600, now: 10)
+        #expect(!fresh.fetchSucceeded && fresh.run?.status == .running)
+        #expect(records.age(key("r"), maxStale: 600, now: 10).fetchSucceeded, "the records were changed")
+        var failing = records
+        failing.fail(key("r"), now: 10)
+        #expect(records.failedSample(key("r"), maxStale: 600, now: 610).run?.status == .running)
+        #expect(failing.failedSample(key("r"), maxStale: 600, now: 610).run == nil)
+        let failed = failing.failedSample(key("r"), maxStale: 600, now: 610)
+        let aged = failing.age(key("r"), maxStale: 600, now: 610)
+        #expect(
+            failed.fetchSucceeded == aged.fetchSucceeded && failed.lastSuccessTimestamp == aged.lastSuccessTimestamp
+        )
+    }
+
     @Test func itemCountsAreGroupedByTypeAndStatus() {
         let counts = PipelineRunItemCount.counts(of: [
             ("Node", .success), ("Node", .success), ("Resource", .fail), (nil, nil),

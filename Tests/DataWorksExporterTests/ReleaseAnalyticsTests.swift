@@ -1,4 +1,5 @@
 import DataWorksAPI
+import DataWorksSimulator
 import Testing
 
 @testable import DataWorksExporter
@@ -186,10 +187,26 @@ import Testing
         #expect(times.pending.isEmpty)
     }
 
+    /// The demo discovers a whole day of its release history: a failed package stays watched, and alerting, for
+    /// the 24 hours `DataWorksDeploymentFailed` looks back (a fresh-user run saw alerts of the demo end early).
     @Test func theDemoDiscoversTheReleaseHistoryWithLeadTime() throws {
-        let config = try ExporterConfig.demo(endpoint: "http://127.0.0.1:1", deploymentIds: [3_000_001])
+        let config = try ExporterConfig.demo(
+            endpoint: "http://127.0.0.1:1",
+            deploymentIds: [3_000_001],
+            pipelineRunProjectId: 10000
+        )
         #expect(config.collector.releaseLeadTime)
-        #expect(config.targets.first?.discovery?.maxAge == .seconds(3 * 3_600))
         #expect(config.targets.first?.deploymentIds == [3_000_001])
+        let day: Int64 = 86_400_000
+        let now: Int64 = 1_800_000_000_000
+        let history = SimulatedReleaseHistory.demo(now: now)
+        let packages = try #require(config.targets.first?.discovery)
+        #expect(packages.maxAge >= .seconds(86_400))
+        let packagesInADay = history.packages.filter { $0.createTime >= now && $0.createTime < now + day }.count
+        #expect(packagesInADay > 0 && packagesInADay <= packages.limit, "\(packagesInADay) > \(packages.limit)")
+        let runs = try #require(config.targets.last?.pipelineRuns?.discovery)
+        #expect(runs.maxAge >= .seconds(86_400))
+        let runsInADay = history.pipelineRuns.filter { $0.createTime >= now && $0.createTime < now + day }.count
+        #expect(runsInADay > 0 && runsInADay <= runs.limit, "\(runsInADay) > \(runs.limit)")
     }
 }

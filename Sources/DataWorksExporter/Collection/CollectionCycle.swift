@@ -184,7 +184,8 @@ struct CollectionCycle: Sendable {
     /// workspace's zero series, then counts the releases first seen final.
     private func observeReleases(_ keys: [DeploymentKey], in state: inout State, now: Double) {
         state.analytics.leadTimeEnabled = settings.releaseLeadTime
-        for workspace in Set(targets.map(\.workspace)) {
+        // Zero series for the workspaces of deployment packages only: a 2024-05-18 target has pipeline runs.
+        for workspace in Set(targets.filter { $0.apiVersion == .v2020_05_18 }.map(\.workspace)) {
             state.analytics.preset(
                 workspace,
                 kind: .deployment,

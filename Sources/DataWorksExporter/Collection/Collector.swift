@@ -120,11 +120,9 @@ public actor Collector {
                 deployedItems: stale ? [] : record?.deployedItems ?? []
             )
         }
-        // A failed refresh on a copy: the records' own staleness rule, the collector's state untouched.
-        var runs = state.pipelineRuns.records
+        // As after a failed refresh, by the records' own staleness rule, the collector's state untouched.
         let pipelineRuns = pipelineRunKeys.map { key in
-            runs.fail(key, now: now)
-            return runs.age(key, maxStale: settings.maxStale.seconds, now: now)
+            state.pipelineRuns.records.failedSample(key, maxStale: settings.maxStale.seconds, now: now)
         }
         // The release analytics as the last collection left them: the counters do not vanish for this scrape.
         return Snapshot(

@@ -249,13 +249,32 @@ public struct PipelineRunRecords: Sendable {
     /// Ends a cycle for `key`: drops its last good values once failing for `maxStale` seconds or more, and returns
     /// its sample.
     public mutating func age(_ key: PipelineRunKey, maxStale: Double, now: Double) -> PipelineRunSample {
+        let record = Self.aged(records[key] ?? Record(), maxStale: maxStale, now: now)
+        records[key] = record
+        return Self.sample(key, record)
+    }
+
+    /// The sample of `key` as ``fail(_:now:)`` then ``age(_:maxStale:now:)`` would leave it, the records unchanged:
+    /// what a scrape that joins a collection in flight shows, without copying every record.
+    public func failedSample(_ key: PipelineRunKey, maxStale: Double, now: Double) -> PipelineRunSample {
         var record = records[key] ?? Record()
+        record.fetchSucceeded = false
+        record.failingSince = record.failingSince ?? now
+        return Self.sample(key, Self.aged(record, maxStale: maxStale, now: now))
+    }
+
+    /// `record` without its last good values once it has been failing for `maxStale` seconds or more.
+    private static func aged(_ record: Record, maxStale: Double, now: Double) -> Record {
+        var record = record
         if !record.fetchSucceeded, let since = record.failingSince, now - since >= maxStale {
             record.run = nil
             record.items = nil
         }
-        records[key] = record
-        return PipelineRunSample(
+        return record
+    }
+
+    private static func sample(_ key: PipelineRunKey, _ record: Record) -> PipelineRunSample {
+        PipelineRunSample(
             key: key,
             run: record.run,
             items: record.items,

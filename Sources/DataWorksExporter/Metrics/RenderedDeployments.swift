@@ -27,10 +27,12 @@ final class RenderedDeployments: Sendable {
     /// The size in bytes of the segments an exposition is rendered into (``defaultPieceSize`` by default).
     let pieceSize: Int
 
-    /// 32 MiB: glibc's malloc takes every block of this size from `mmap` (its threshold never rises above 32 MiB on
-    /// 64-bit), so each piece goes back to the kernel when it has been copied, instead of leaving a hole in the heap
-    /// that stays resident; and the exposition of 100,000 deployments is 5 segments of one response.
-    static let defaultPieceSize = 32 << 20
+    /// 4 MiB: above the mmap threshold that `MallocTuning` fixes at 1 MiB, so glibc's malloc takes every piece from
+    /// `mmap` and gives it back to the kernel once copied, instead of leaving a hole in the heap that stays resident;
+    /// small enough that the piece being copied adds little to what is resident (32 MiB pieces made the peak of a
+    /// 100,000-deployment run 12 MiB higher, `scripts/bench-scale`); the exposition of 100,000 deployments is 35
+    /// segments of one response.
+    static let defaultPieceSize = 4 << 20
     private let kept = Locked(Kept())
 
     /// Creates an empty cache.

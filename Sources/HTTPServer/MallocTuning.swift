@@ -2,7 +2,11 @@
 internal import CMalloc
 #endif
 
-/// glibc malloc's settings for a long-running exporter (issue 16, item 3, `scripts/bench-scale`).
+/// glibc malloc's settings for a long-running server of large answers (issue 16, item 3, `scripts/bench-scale`).
+///
+/// Here, in the server's bridge, because its C (glibc's `malloc.h`, module `CMalloc`) stays inside the two bridges,
+/// and because the blocks it is about are those a server of large answers allocates and frees: response segments
+/// (``SharedBytes``) of tens of megabytes, and what the exporter builds them from.
 ///
 /// glibc serves a block of at least its mmap threshold (128 KiB at start) from `mmap` and gives it back to the kernel
 /// when freed, but raises the threshold to the size of every such block freed, up to 32 MiB. After the first large
