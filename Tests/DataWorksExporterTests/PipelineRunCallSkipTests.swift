@@ -124,4 +124,37 @@ import Testing
         #expect(budgetLines.first?.contains("count=2") == true, "\(budgetLines)")
         #expect(!written.contains { $0.contains("PipelineRun failed") || $0.contains("PipelineRuns failed") })
     }
+
+    /// Issue 15, item 17 for pipeline runs: one cause shared by many runs (every GetPipelineRun answers 500) is one
+    /// warning per cycle with the count and the Ids, not one per run.
+    @Test func oneCauseForManyPipelineRunsIsOneLineWithTheCount() async throws {
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1_000)
+        let ids = ["final-0", "final-1", "final-2"]
+        let simulator = DataWorksSimulator(
+            inMemory: [],
+            pipelineRuns: (0..<3).map { PipelineRunCollectionTests.finalRun($0, now: nowMs) }
+        )
+        // The listing fails, so each run is fetched alone, and every one of those fails the same way.
+        await simulator.injectPipelineRunListFault(.internalError, count: nil)
+        for id in ids {
+            await simulator.injectPipelineRunFault(.internalError, pipelineRunId: id, count: nil)
+        }
+        let target = Target(
+            regionId: "cn-shanghai",
+            projectId: PipelineRunCollectionTests.projectId,
+            pipelineRuns: PipelineRunWatch(pipelineRunIds: ids)
+        )
+        let config = ExporterConfig(targets: [target])
+        let metrics = APIMetrics(actions: config.apiActions)
+        let lines = LogLines()
+        let collector = Self.collector(simulator.transport, config, metrics: metrics, lines: lines)
+        _ = await collector.collect(budget: .seconds(30))
+        #expect(metrics.current.errors["GetPipelineRun"]?.values.reduce(0, +) == 3, "\(metrics.current.errors)")
+        let written = lines.all
+        let getLines = written.filter { $0.contains("GetPipelineRun failed") }
+        #expect(getLines.count == 1, "\(written)")
+        #expect(getLines.first?.contains("count=3") == true, "\(getLines)")
+        #expect(getLines.first?.contains("pipeline_run_ids=final-0,final-1,final-2") == true, "\(getLines)")
+        #expect(written.filter { $0.contains("ListPipelineRuns failed") }.count == 1, "\(written)")
+    }
 }

@@ -1,4 +1,5 @@
 import DataWorksAPI
+import LockedValue
 import Logging
 
 /// The pipeline-run part of one collection: the listings of every 2024-05-18 target (``PipelineRunPlanner`` decides
@@ -24,6 +25,8 @@ struct PipelineRunCycle: Sendable {
     let settings: CollectorSettings
     let planner: PipelineRunPlanner
     let logger: Logger
+    /// This cycle's failed calls by cause, logged once per cause at its end (a cycle makes one of these).
+    private let failures = Locked(FailureSummary())
 
     /// What one job learnt, applied to the ``State`` in job order.
     enum Event: Sendable {
@@ -200,6 +203,7 @@ struct PipelineRunCycle: Sendable {
         }
         // Runs seen in listings but not selected are forgotten, except what discovery may select next cycle.
         state.records.keep(only: seen)
+        failures.withLock { $0 }.log(to: logger)
         logOutOfBudget(outOfBudget)
         return samples
     }
@@ -435,22 +439,26 @@ struct PipelineRunCycle: Sendable {
         return .items(key, PipelineRunItemCount.counts(of: items))
     }
 
-    /// One warning per failed call; an answer meaning the wrong API version says which key to change.
+    /// Adds a failed call to the cycle's ``FailureSummary``: one warning per workspace and cause at the end of the
+    /// cycle, with the count and the first pipeline run Ids (issue 15, item 17); an answer meaning the wrong API
+    /// version says which key to change.
     private func logFailure(_ operation: APIOperation, _ workspace: Workspace, error: any Error, ids: [String]?) {
         guard !(error is RegionPausedError) else { return }
         var fields: Logger.Metadata = ["region_id": "\(workspace.regionId)", "project": "\(workspace.project)"]
-        if let ids {
-            fields["pipeline_run_id"] = "\(ids.joined(separator: ","))"
-        }
         fields.merge(CollectionCycle.failureMetadata(error)) { $1 }
-        if let apiError = error as? APIError, apiError.indicatesWrongAPIVersion {
-            let version = operation.version
-            logger.warning(
-                "\(operation.action) failed: the workspace does not answer API version \(version); if it is on the old Data Studio, set api_version: 2020-05-18 for this target",
-                metadata: fields
+        let message =
+            (error as? APIError)?.indicatesWrongAPIVersion == true
+            ? "\(operation.action) failed: the workspace does not answer API version \(operation.version); if it is on the old Data Studio, set api_version: 2020-05-18 for this target"
+            : "\(operation.action) failed"
+        // Grouped by workspace too: one line per workspace and cause, whose fields name that workspace.
+        failures.withLock {
+            $0.add(
+                message,
+                code: "\(workspace.regionId)/\(workspace.project)/" + CollectionCycle.cause(of: error),
+                metadata: fields,
+                ids: ids ?? [],
+                of: .pipelineRun
             )
-        } else {
-            logger.warning("\(operation.action) failed", metadata: fields)
         }
     }
 }
