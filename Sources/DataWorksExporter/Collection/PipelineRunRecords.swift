@@ -256,6 +256,12 @@ public struct PipelineRunRecords: Sendable {
 
     /// The sample of `key` as ``fail(_:now:)`` then ``age(_:maxStale:now:)`` would leave it, the records unchanged:
     /// what a scrape that joins a collection in flight shows, without copying every record.
+    ///
+    /// - Parameters:
+    ///   - key: The run; an unknown one gives a sample without data.
+    ///   - maxStale: `max_stale`, in seconds: how long a failing run keeps its last good values.
+    ///   - now: The current time, in seconds since the Unix epoch.
+    /// - Returns: The sample, with `fetchSucceeded` false.
     public func failedSample(_ key: PipelineRunKey, maxStale: Double, now: Double) -> PipelineRunSample {
         var record = records[key] ?? Record()
         record.fetchSucceeded = false

@@ -57,14 +57,7 @@ public struct Labels: Sendable, Hashable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(zip(names, values).reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
         for (name, value) in zip(names, values) {
-            if !bytes.isEmpty {
-                bytes.append(UInt8(ascii: ","))
-            }
-            bytes.append(contentsOf: name.utf8)
-            bytes.append(UInt8(ascii: "="))
-            bytes.append(UInt8(ascii: "\""))
-            Self.appendEscapedValue(value, to: &bytes)
-            bytes.append(UInt8(ascii: "\""))
+            Self.appendPair(name, value, to: &bytes)
         }
         return Labels(names: names, rendered: bytes)
     }
@@ -91,15 +84,20 @@ public struct Labels: Sendable, Hashable {
                 message: "label name \"\(name)\" appears more than once in one label set"
             )
         }
-        if !rendered.isEmpty {
-            rendered.append(UInt8(ascii: ","))
-        }
-        rendered.append(contentsOf: name.utf8)
-        rendered.append(UInt8(ascii: "="))
-        rendered.append(UInt8(ascii: "\""))
-        Self.appendEscapedValue(value, to: &rendered)
-        rendered.append(UInt8(ascii: "\""))
+        Self.appendPair(name, value, to: &rendered)
         names.append(name)
+    }
+
+    /// Appends `name="escaped value"` to `bytes`, after a comma unless `bytes` is empty.
+    private static func appendPair(_ name: String, _ value: String, to bytes: inout [UInt8]) {
+        if !bytes.isEmpty {
+            bytes.append(UInt8(ascii: ","))
+        }
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(UInt8(ascii: "\""))
+        appendEscapedValue(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Checks that `name` is a legal, non-reserved label name.
